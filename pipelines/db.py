@@ -19,12 +19,12 @@ from typing import Self
 
 from sqlite_utils import Database, Migrations
 
+from spiders.errors import StorageError
+
 BUSY_TIMEOUT_S = 30
 migrations = Migrations("communique")
 
 
-class StorageError(RuntimeError):
-    """Raised when the database cannot be opened or written; the message is one line for the user."""
 
 
 def utcnow() -> str:

@@ -18,7 +18,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "lexicon.toml"
+from spiders import config
+from spiders.errors import LexiconError
+
+DEFAULT_LEXICON_PATH = config.DATA_DIR / "lexicon.toml"
 
 KINDS = frozenset({"org", "body", "instrument", "event"})
 # What a term list means (see data/lexicon.toml):
@@ -39,13 +42,6 @@ _WORD_CHAR = re.compile(r"\w")
 # Europarates), and `(a|b|)` offers alternative endings (`Рад(а|и|і|у|ою) Європи`).
 # A term starting with `re:` is a regular expression (over the folded text) instead.
 _GROUP = re.compile(r"\(([^()]*)\)")
-
-
-class LexiconError(ValueError):
-    """Raised when the lexicon file is unreadable or breaks its schema.
-
-    The message is one line naming the file and the key at fault.
-    """
 
 
 @dataclass(frozen=True)

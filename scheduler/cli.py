@@ -13,17 +13,20 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
-from pipelines.db import StorageError, open_db
+from pipelines.db import open_db
 from scheduler.crawl import CrawlResult, run_crawls
-from scheduler.options import PROJECT_ROOT, db_option, sources_option
+from scheduler.options import db_option, sources_option
 from scheduler.tag_commands import retag_cmd, tag_cmd, tag_eval_cmd
-from spiders.sources import SourcesError, load_sources
+from spiders import config
+from spiders.errors import CommuniqueError
+from spiders.sources import load_sources
 
 # Settings for crawling our own loopback demo site: no reason to wait between requests.
 LOCAL_SITE_SETTINGS = {
@@ -41,25 +44,54 @@ class UserError(click.ClickException):
 
 
 class Cli(click.Group):
-    """Turns the project's own errors into one-line messages instead of tracebacks."""
+    """Turns communique's own errors into one line; anything else is a bug, said as one.
+
+    A CommuniqueError is a problem the user can act on (a bad registry, a locked database).
+    Any other exception is a bug in communique: one line saying so and where its traceback
+    was written (shown on screen with --debug), and a non-zero exit.
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (SourcesError, StorageError) as exc:
+        except CommuniqueError as exc:
             raise UserError(str(exc)) from None
         except sqlite3.Error as exc:
             raise UserError(f"database error: {exc}") from None
-        except ValueError as exc:
-            if type(exc).__name__.endswith("Error") and type(exc) is not ValueError:
-                raise UserError(str(exc)) from None  # LexiconError and kin
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit,
+                KeyboardInterrupt):
             raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise UserError(_report_bug(exc)) from None
+
+
+def _report_bug(exc: Exception) -> str:
+    """Write the traceback of an unexpected error to a log file; the one line that names it."""
+    detail = " ".join(str(exc).split())[:200]
+    where = "run again with --debug to see the traceback"
+    for folder in (config.state_dir() / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "communique-errors.log"
+            with path.open("a", encoding="utf-8") as log:
+                log.write(f"--- {datetime.now(UTC).isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
+                log.write(traceback.format_exc())
+            where = f"traceback in {path}"
+            break
+        except OSError:
+            continue
+    return f"internal error (a bug in communique, please report it): {type(exc).__name__}: {detail} ({where})"
 
 
 @click.group(cls=Cli)
 @click.version_option(package_name="communique")
-def cli():
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error instead of one line.")
+@click.pass_context
+def cli(ctx, debug):
     """Watch what foreign ministries and news sites say about the Council of Europe."""
+    ctx.obj = {"debug": debug}
 
 
 def main():
@@ -319,7 +351,7 @@ def extract(file, url, source_id, fmt, sources_path):
 
 # --- demo ---------------------------------------------------------------------------
 @cli.command()
-@click.option("--db", "db_path", default=str(PROJECT_ROOT / "data" / "demo.db"), show_default="data/demo.db",
+@click.option("--db", "db_path", default=lambda: str(config.demo_db_path()), show_default="data/demo.db",
               type=click.Path(dir_okay=False), help="The SQLite database file for the demo.")
 @click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty demo database.")
 def demo(db_path, fresh):

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipelines.db import StorageError, open_db
+from spiders.config import CODE_ROOT
 from spiders.sources import Source
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT_S = 30 * 60
 # Crawls run in their own sessions (a Ctrl-C in a terminal does not reach them), so the
 # caller keeps them here to stop them itself.
@@ -90,9 +90,9 @@ def run_scrapy(cmd: list[str], timeout_s: float) -> tuple[int, bool, str]:
     A crawl that outlives its timeout is sent SIGTERM (Scrapy closes cleanly), then SIGKILL.
     """
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.Popen(
-        cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        cmd, cwd=CODE_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, start_new_session=True,
     )
     with _LIVE_LOCK:

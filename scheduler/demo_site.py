@@ -39,7 +39,10 @@ from typing import Self
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+from spiders import config
+from spiders.errors import DemoContentError
+
+DEMO_DIR = config.DATA_DIR / "demo"
 BANNER = "Demo page for communique — not the real site"
 BANNER_NOTE = "Texts written for the communique demo about real public events; ids and times are invented."
 
@@ -86,8 +89,6 @@ COE_LABELS = {
 COE_DEFAULT_DELTA = 20
 
 
-class DemoContentError(ValueError):
-    """Raised when data/demo/content.toml is missing or one of its statements is invalid."""
 
 
 @dataclass(frozen=True)

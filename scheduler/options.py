@@ -1,20 +1,15 @@
-"""Options every command shares, defined once."""
+"""Options every command shares, defined once; their defaults come from spiders/config.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = PROJECT_ROOT / "data" / "communique.db"
-DEFAULT_SOURCES = PROJECT_ROOT / "data" / "sources.toml"
+from spiders import config
 
 db_option = click.option(
     "--db",
     "db_path",
-    envvar="COMMUNIQUE_DB",
-    default=str(DEFAULT_DB),
+    default=lambda: str(config.db_path()),
     show_default="data/communique.db, or $COMMUNIQUE_DB",
     type=click.Path(dir_okay=False),
     help="The SQLite database file.",
@@ -22,17 +17,15 @@ db_option = click.option(
 sources_option = click.option(
     "--sources",
     "sources_path",
-    envvar="COMMUNIQUE_SOURCES",
-    default=str(DEFAULT_SOURCES),
-    show_default="data/sources.toml, or $COMMUNIQUE_SOURCES",
+    default=lambda: str(config.sources_path()),
+    show_default="the shipped data/sources.toml, or $COMMUNIQUE_SOURCES",
     type=click.Path(dir_okay=False),
     help="The source registry.",
 )
 lexicon_option = click.option(
     "--lexicon",
     "lexicon_path",
-    envvar="COMMUNIQUE_LEXICON",
     type=click.Path(dir_okay=False),
-    default=None,
-    help="Lexicon file (default data/lexicon.toml, or $COMMUNIQUE_LEXICON).",
+    default=lambda: config.env("COMMUNIQUE_LEXICON"),
+    help="Lexicon file (default: the shipped data/lexicon.toml, or $COMMUNIQUE_LEXICON).",
 )

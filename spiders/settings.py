@@ -1,14 +1,11 @@
-"""The one Scrapy settings module, and the only place that reads the environment.
+"""The one Scrapy settings module.
 
 App settings are prefixed COMMUNIQUE_; everything else is Scrapy's own, set here with
-the reason it has its value.
+the reason it has its value. Values that come from the environment are resolved by
+spiders/config.py, the same resolver the CLI uses.
 """
 
-import os
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+from spiders import config
 
 BOT_NAME = "communique"
 SPIDER_MODULES = ["spiders"]
@@ -16,17 +13,17 @@ NEWSPIDER_MODULE = "spiders"
 
 # --- communique ---------------------------------------------------------------------
 # The SQLite file every crawl writes into (the CLI passes --db through as -s COMMUNIQUE_DB).
-COMMUNIQUE_DB = os.environ.get("COMMUNIQUE_DB", str(DATA_DIR / "communique.db"))
+COMMUNIQUE_DB = str(config.db_path())
 # The source registry; the demo points this at its own registry for the local demo site.
-COMMUNIQUE_SOURCES = os.environ.get("COMMUNIQUE_SOURCES", str(DATA_DIR / "sources.toml"))
+COMMUNIQUE_SOURCES = str(config.sources_path())
 # The tag lexicon (None: data/lexicon.toml).
-COMMUNIQUE_LEXICON = os.environ.get("COMMUNIQUE_LEXICON") or None
+COMMUNIQUE_LEXICON = config.env("COMMUNIQUE_LEXICON")
 # Set by the CLI so that the crawl_runs row it reads back is the one this process wrote.
 COMMUNIQUE_RUN_ID = None
 # A first crawl of a source follows at most this many listing pages (backfill);
 # later crawls stop earlier, at the first page that holds only known statements.
-COMMUNIQUE_MAX_PAGES = int(os.environ.get("COMMUNIQUE_MAX_PAGES", "5"))
-COMMUNIQUE_CONTACT = os.environ.get("COMMUNIQUE_CONTACT", "https://github.com/communique-project/communique")
+COMMUNIQUE_MAX_PAGES = config.max_pages()
+COMMUNIQUE_CONTACT = config.contact()
 
 # --- politeness ---------------------------------------------------------------------
 # Ministries are public services: identify ourselves honestly, with a way to reach us.
@@ -51,9 +48,9 @@ HTTPERROR_ALLOWED_CODES = [403, 404, 410, 429, 451, 500, 502, 503]
 # --- conditional requests -------------------------------------------------------------
 # An unchanged feed should cost one conditional request answered 304: the RFC 2616
 # policy revalidates with ETag / Last-Modified instead of refetching.
-HTTPCACHE_ENABLED = os.environ.get("COMMUNIQUE_HTTPCACHE", "1") != "0"
+HTTPCACHE_ENABLED = config.env_flag("COMMUNIQUE_HTTPCACHE", True)
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_DIR = os.environ.get("COMMUNIQUE_HTTPCACHE_DIR", str(DATA_DIR / "httpcache"))
+HTTPCACHE_DIR = config.env("COMMUNIQUE_HTTPCACHE_DIR") or str(config.state_dir() / "httpcache")
 HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 429, 500, 502, 503, 504]
 
 # --- pipelines: one stage per module, in this order ---------------------------------------
@@ -65,6 +62,6 @@ ITEM_PIPELINES = {
 }
 
 TELNETCONSOLE_ENABLED = False
-LOG_LEVEL = os.environ.get("COMMUNIQUE_LOG_LEVEL", "INFO")
+LOG_LEVEL = config.log_level()
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -14,7 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from spiders.errors import SourcesError
 from spiders.items import KINDS
+
+__all__ = ["Source", "SourcesError", "load_sources"]
 
 PUBLISHERS = ("ministry", "intergovernmental", "news")
 FETCHERS = ("scrapy", "impersonate")
@@ -24,8 +27,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 
 
-class SourcesError(ValueError):
-    """Raised when the registry cannot be read or a source in it is invalid."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""The one configuration resolver: where communique's files are and what the environment says.
+
+Read by the CLI and by spiders/settings.py alike, so a setting is resolved once, the same
+way, whichever entry point runs. Nothing else in communique reads os.environ.
+
+Two kinds of files, one rule each:
+
+- **Configuration** (sources.toml, lexicon.toml, the demo's content and templates) ships with
+  the package: `data/` in a checkout, installed as the package `communique_data`, so a plain
+  `pip install .` works from any folder. `COMMUNIQUE_SOURCES` / `COMMUNIQUE_LEXICON` (or
+  `--sources` / `--lexicon`) point at your own copies.
+- **State** (the database, crawl logs) goes under `$COMMUNIQUE_HOME`, else `data/` in the
+  current folder; `COMMUNIQUE_DB` (or `--db`) names the database file directly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from spiders.errors import ConfigError
+
+
+def _packaged_data_dir() -> Path:
+    """The folder holding sources.toml, lexicon.toml and demo/ (a checkout's data/, or the installed copy)."""
+    spec = importlib.util.find_spec("communique_data")
+    if spec and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            if (Path(location) / "sources.toml").is_file():
+                return Path(location)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+# The folder holding the spiders, pipelines and scheduler packages (a crawl subprocess imports from it).
+CODE_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = _packaged_data_dir()
+DEMO_DIR = DATA_DIR / "demo"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """One environment variable (empty counts as unset)."""
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"${name}: {raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"${name}: {value} is below {minimum}")
+    return value
+
+
+def env_flag(name: str, default: bool) -> bool:
+    raw = env(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"${name}: {raw!r} is not 0 or 1")
+
+
+def state_dir() -> Path:
+    """Where the database and logs live by default: $COMMUNIQUE_HOME, else ./data."""
+    return Path(env("COMMUNIQUE_HOME") or Path.cwd() / "data")
+
+
+def db_path() -> Path:
+    return Path(env("COMMUNIQUE_DB") or state_dir() / "communique.db")
+
+
+def demo_db_path() -> Path:
+    return state_dir() / "demo.db"
+
+
+def sources_path() -> Path:
+    return Path(env("COMMUNIQUE_SOURCES") or DATA_DIR / "sources.toml")
+
+
+def lexicon_path() -> Path:
+    return Path(env("COMMUNIQUE_LEXICON") or DATA_DIR / "lexicon.toml")
+
+
+def max_pages() -> int:
+    """Listing pages a first crawl follows at most (backfill depth)."""
+    return env_int("COMMUNIQUE_MAX_PAGES", 5, minimum=1)
+
+
+def contact() -> str:
+    """The contact URL sent in the User-Agent, so a site's admin can reach us."""
+    return env("COMMUNIQUE_CONTACT", "https://github.com/communique-project/communique")
+
+
+def log_level() -> str:
+    return env("COMMUNIQUE_LOG_LEVEL", "INFO").upper()
+
+
+def allowed_networks() -> list[str]:
+    """CIDRs exempt from the private-address guard (the demo and tests set 127.0.0.0/8)."""
+    return [part.strip() for part in (env("COMMUNIQUE_ALLOWED_NETWORKS") or "").split(",") if part.strip()]
