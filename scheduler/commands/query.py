@@ -1,0 +1,136 @@
+"""`communique search` and `communique show`: reading the archive."""
+
+from __future__ import annotations
+
+import click
+
+from pipelines.db import open_db
+from scheduler.commands.common import UserError, utc_bound
+from scheduler.options import db_option
+from scheduler.output import ROW_FORMATS, Column, echo, format_option, one_line, render_json, render_rows
+
+# `show` prints at most this much of a statement's text unless --full: a 50 MB page
+# turned statement must not flood the terminal.
+SHOW_TEXT_CHARS = 20_000
+
+
+def _date(row: dict) -> str:
+    return (row.get("published_local") or row.get("published_at") or "")[:16].replace("T", " ")
+
+
+def _tags(row: dict) -> str:
+    tags = row.get("tags") or []
+    return ",".join(tags[:2]) + (f"+{len(tags) - 2}" if len(tags) > 2 else "") or "-"
+
+
+SEARCH_COLUMNS = (
+    Column("id", "ID", align=">"),
+    Column("published_at", "DATE", show=_date),
+    Column("source", "SOURCE"),
+    Column("language", "LANG", show=lambda r: r.get("language") or "--"),
+    Column("tags", "TAGS", show=_tags),
+    Column("title", "TITLE", flex=True),
+)
+SEARCH_CSV_FIELDS = ("id", "source", "url", "title", "published_at", "language", "kind", "tags")
+
+
+def _evidence(row: dict) -> str | None:
+    """The words that make it a Council of Europe statement, from the text if it has some."""
+    proof = (row.get("evidence") or {}).get("coe", {}).get("evidence", [])
+    if not proof:
+        return None
+    first = next((e for e in proof if e.get("field") == "text"), proof[0])
+    return first["snippet"]
+
+
+def search_table(rows: list[dict]) -> str:
+    """The search results as a table (also used by the demo's summary)."""
+    return render_rows(rows, "table", columns=SEARCH_COLUMNS, detail=_evidence, empty="no statements found")
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("--tag", help="Only statements with this tag (e.g. coe, pace, echr_court).")
+@click.option("--source", "source", help="Only this source id.")
+@click.option("--lang", "language", help="Only this language (ISO code: en, uk, ru, fr …).")
+@click.option("--since", help="Published on or after this date (YYYY-MM-DD, UTC).")
+@click.option("--until", help="Published before this date (YYYY-MM-DD, UTC).")
+@click.option("--about", is_flag=True, help="With --tag: only statements about it, not passing mentions.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@format_option(ROW_FORMATS)
+@db_option
+def search(query, tag, source, language, since, until, about, limit, fmt, db_path):
+    """Full-text search over stored statements, newest first.
+
+    QUERY words must all appear (prefix search with word*); filters combine.
+
+    Example:
+
+    \b
+        communique search torture --tag coe --lang en --format json
+    """
+    min_score = None
+    if about:
+        from pipelines.tagging import ABOUT_THRESHOLD
+
+        min_score = ABOUT_THRESHOLD
+    with open_db(db_path, create=False) as store:
+        rows = store.search(
+            query, tag=tag, source=source, language=language, since=utc_bound(since, "since"),
+            until=utc_bound(until, "until"), min_score=min_score, limit=limit,
+        )
+    click.echo(render_rows(rows, fmt, columns=SEARCH_COLUMNS, fields=SEARCH_CSV_FIELDS, detail=_evidence,
+                           empty="no statements found"))
+
+
+@click.command()
+@click.argument("statement_id", type=int)
+@format_option(("text", "json"))
+@click.option("--full", is_flag=True, help=f"Print the whole text (default: its first {SHOW_TEXT_CHARS:,} characters).")
+@db_option
+def show(statement_id, fmt, full, db_path):
+    """One statement in full: text, every address it was seen at, tags with their evidence.
+
+    Example:
+
+    \b
+        communique show 42
+    """
+    with open_db(db_path, create=False) as store:
+        row = store.get_statement(statement_id)
+    if row is None:
+        raise UserError(f"no statement with id {statement_id}")
+    if fmt == "json":
+        click.echo(render_json(row))
+        return
+    click.secho(one_line(row["title"]), bold=True)
+    echo(f"{row['published_local'] or 'date unknown'} · {row['source']} · {row['language']} · {row['kind']}"
+         + (f" · {row['speaker']}" if row["speaker"] else ""))
+    for s in row["sightings"]:
+        echo(f"  seen at {one_line(s['url'])} ({s['source']}, first {s['first_seen_at']})")
+    if row["tags"]:
+        echo("tags:")
+        sections = row["extra"].get("sections", [])
+        for name in row["tags"]:
+            ev = row["evidence"][name]
+            terms = ", ".join(sorted({e["term"] for e in ev["evidence"]}))
+            echo(f"  {name:<24} score {ev['score']:.2f}  {one_line(terms)}")
+        coe = row["evidence"].get("coe", {}).get("evidence", [])
+        if coe:
+            echo("evidence:")
+        for e in coe[:5]:
+            where = "title" if e.get("field") == "title" else _section_of(sections, e["start"])
+            echo(f"  [{one_line(where)}] {one_line(e['snippet'])}")
+    echo("")
+    text = row["text"]
+    if not full and len(text) > SHOW_TEXT_CHARS:
+        text = text[:SHOW_TEXT_CHARS] + f"\n… ({len(row['text']) - SHOW_TEXT_CHARS:,} more characters: --full)"
+    echo(text)
+
+
+def _section_of(sections: list[dict], offset: int) -> str:
+    """The briefing topic an offset falls in, so a passage can be quoted with its context."""
+    for s in sections:
+        if s["start"] <= offset < s["end"]:
+            return f"{'Q&A' if s.get('qa') else 'topic'} #{s['anchor']}: {s['title']}"
+    return "text"
