@@ -67,6 +67,11 @@ def tag_cmd(source, language, title, fmt, lexicon_path):
     A Council of Europe text carries the tag "coe" alongside its body, instrument and
     event tags; the score (0..1) says how central the topic is, and "about" means the
     score reaches the threshold that separates a statement about it from a passing mention.
+
+    Example:
+
+    \b
+        echo "PACE adopted a resolution on Ukraine" | communique tag --format text
     """
     lexicon = _load(lexicon_path)
     text = normalize_text(_read_text(source))
@@ -105,6 +110,11 @@ def retag_cmd(since, batch, db_path, lexicon_path):
 
     Each statement's tags are replaced (one transaction per statement), so running it
     twice gives the same result, and an interrupted run can simply be started again.
+
+    Example:
+
+    \b
+        communique retag --since 2024-01-01
     """
     from pipelines.db import StorageError, open_db
 
@@ -302,6 +312,11 @@ def tag_eval_cmd(file, errors, fmt, lexicon_path):
 
     FILE is JSON Lines (tests/data/coe_eval.jsonl) or TOML with [[case]] tables; each
     record has text, language, expected tags and source. Event tags are not scored.
+
+    Example:
+
+    \b
+        communique tag-eval tests/data/coe_eval.jsonl --errors
     """
     lexicon = _load(lexicon_path)
     report = evaluate(load_eval_file(file), lexicon)
