@@ -45,7 +45,7 @@ def test_every_command_has_help_with_an_example():
 @pytest.mark.parametrize("line", _readme_command_lines())
 def test_readme_command_lines_parse(line):
     words = shlex.split(line)
-    words = words[[i for i, w in enumerate(words) if w.endswith("communique")][0] + 1:]
+    words = words[next(i for i, w in enumerate(words) if w.endswith("communique")) + 1:]
     words = [w for w in words if not w.startswith("|")]
     name, args = words[0], words[1:]
     assert name in cli.commands, line

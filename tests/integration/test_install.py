@@ -34,7 +34,7 @@ def run(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMUNIQUE_")}
     env["PYTHONPATH"] = str(installed)
     code = "import sys; from scheduler.cli import main; sys.argv[0] = 'communique'; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False,
                           timeout=120)
 
 

@@ -55,7 +55,7 @@ def test_scrapy_settings_read_the_same_resolver(tmp_path, monkeypatch):
     import importlib
 
     monkeypatch.setenv("COMMUNIQUE_DB", str(tmp_path / "crawl.db"))
-    import spiders.settings as settings
+    from spiders import settings
 
     settings = importlib.reload(settings)
     try:
