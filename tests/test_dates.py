@@ -2,11 +2,21 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from parsel import Selector
 
 from spiders.dates import date_from_metadata, parse_date
 
 MSK = ZoneInfo("Europe/Moscow")
+# Dates are judged against now (a date in the future is no publication date): freeze it.
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=ZoneInfo("UTC"))
+pytestmark = pytest.mark.usefixtures("frozen_now")
+
+
+@pytest.fixture
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
 KYIV = ZoneInfo("Europe/Kyiv")
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -52,3 +62,22 @@ def test_jsonld_date():
     {"@context": "https://schema.org", "@graph": [{"@type": "NewsArticle", "datePublished": "2023-05-17T09:30:00Z"}]}
     </script></head><body></body></html>"""
     assert date_from_metadata(Selector(text=html), PARIS).isoformat() == "2023-05-17T11:30:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("2026-11-29T08:00:00Z", False),  # an hour ago
+        ("2026-11-30T12:00:00Z", False),  # tomorrow: within the slack for clocks and zones
+        ("2026-12-05T12:00:00Z", True),  # next week: a typo or a scheduled post, not a publication date
+        ("0001-01-01T00:00:00Z", True),  # a CMS placeholder
+        ("1989-12-31T00:00:00Z", True),
+    ],
+)
+def test_implausible_dates_are_refused(text, refused):
+    assert (parse_date(text, zone=PARIS) is None) is refused
+
+
+def test_a_date_without_a_year_is_this_year():
+    found = parse_date("12 mars", zone=PARIS, languages=("fr",))
+    assert found is None or found.year == NOW.year
