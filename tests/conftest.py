@@ -8,10 +8,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
-
 
 class Routes(dict):
     """path -> (status, content_type, body bytes); everything else is 404."""

@@ -18,8 +18,7 @@ from spiders.coe import CoeSpider
 from spiders.govuk import GovUkSpider
 from spiders.mid import MidSpider
 from spiders.sources import load_sources
-
-from .conftest import FIXTURES, ROOT, SHARED_FIXTURES
+from tests.paths import FIXTURES, ROOT, SHARED_FIXTURES
 
 REGISTRY = load_sources(ROOT / "data" / "sources.toml")
 MID = SHARED_FIXTURES / "mid.ru"

@@ -12,8 +12,7 @@ from pipelines.dedup import canonical_url, fingerprint
 from scheduler.cli import cli
 from spiders.items import Statement
 from spiders.sources import Source
-
-from .conftest import FIXTURES
+from tests.paths import FIXTURES
 
 
 def invoke(*args, env=None):

@@ -1,10 +1,8 @@
-from pathlib import Path
 
 import pytest
 
 from spiders.sources import SourcesError, load_sources
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 GOOD = """
 [[source]]

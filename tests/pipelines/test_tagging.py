@@ -19,8 +19,8 @@ from pipelines.tagging import (
     tag,
 )
 from pipelines.textnorm import fold_for_matching, normalize_text
+from tests.paths import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 CASES = tomllib.loads((DATA / "tagging_cases.toml").read_text(encoding="utf-8"))["case"]
 LEX = load_lexicon()
 ENTITY_TAGS = {n for n, t in LEX.tags.items() if t.kind != "event"}

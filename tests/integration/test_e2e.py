@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from tests.paths import ROOT
 
 BIN = Path(sys.executable).parent
 

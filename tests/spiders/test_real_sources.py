@@ -20,9 +20,8 @@ from spiders.extract import challenge_reason
 from spiders.feed import FeedSpider
 from spiders.listing import ListingSpider
 from spiders.sources import load_sources
+from tests.paths import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REGISTRY = load_sources(ROOT / "data" / "sources.toml")
 
 @cache

@@ -10,8 +10,7 @@ from pipelines.db import open_db
 from scheduler.cli import LOCAL_SITE_SETTINGS
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
-
-from .conftest import FIXTURES, ROOT
+from tests.paths import FIXTURES, ROOT
 
 FEED_SOURCE = """
 [[source]]
