@@ -106,3 +106,20 @@ def log_level() -> str:
 def allowed_networks() -> list[str]:
     """CIDRs exempt from the private-address guard (the demo and tests set 127.0.0.0/8)."""
     return [part.strip() for part in (env("COMMUNIQUE_ALLOWED_NETWORKS") or "").split(",") if part.strip()]
+
+
+# --- mail (alert emails and health emails) ------------------------------------------------
+def smtp_settings() -> dict:
+    """SMTP settings from the environment. The password is read here and nowhere else, never
+    stored in a file and never logged (SmtpSettings' repr hides it)."""
+    ssl = env_flag("COMMUNIQUE_SMTP_SSL", False)
+    return {
+        "host": env("COMMUNIQUE_SMTP_HOST", "localhost"),
+        "port": env_int("COMMUNIQUE_SMTP_PORT", 465 if ssl else 25, minimum=1),
+        "user": env("COMMUNIQUE_SMTP_USER"),
+        "password": env("COMMUNIQUE_SMTP_PASSWORD"),
+        "starttls": env_flag("COMMUNIQUE_SMTP_STARTTLS", False),
+        "ssl": ssl,
+        "sender": env("COMMUNIQUE_MAIL_FROM", "communique@localhost"),
+        "timeout": env_int("COMMUNIQUE_SMTP_TIMEOUT", 30, minimum=1),
+    }

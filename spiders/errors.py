@@ -30,3 +30,15 @@ class DemoContentError(ConfigError):
 
 class StorageError(CommuniqueError, RuntimeError):
     """Raised when the database cannot be opened, read or written (missing, locked, read-only, full, foreign)."""
+
+
+class MailError(CommuniqueError):
+    """Raised when the mail server cannot be reached or refuses a message.
+
+    `temporary` is True when trying again later may succeed (server down, 4xx answer),
+    False when the server refused for good (5xx: unknown recipient, message rejected).
+    """
+
+    def __init__(self, message: str, *, temporary: bool):
+        super().__init__(message)
+        self.temporary = temporary
