@@ -19,6 +19,7 @@ from typing import Self
 
 from sqlite_utils import Database, Migrations
 
+from pipelines.outbox import queue_alerts
 from spiders.errors import StorageError
 
 BUSY_TIMEOUT_S = 30
@@ -121,6 +122,35 @@ def _m0001(db: Database) -> None:
     db["statements"].enable_fts(
         ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
     )
+
+
+@migrations(name="0004_alerts")
+def _m0004(db: Database) -> None:
+    """Subscriptions, and the outbox columns alert delivery needs (pipelines/outbox.py)."""
+    db.execute(
+        """CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            recipient TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',      -- JSON list: any of them (empty: any statement)
+            sources TEXT NOT NULL DEFAULT '[]',   -- JSON list of source ids: any of them
+            query TEXT,                           -- an FTS5 query the statement must match
+            language TEXT,
+            min_score REAL,                       -- with tags: the tag's relevance at least this
+            digest TEXT NOT NULL DEFAULT 'immediate',   -- immediate, daily, weekly
+            updates INTEGER NOT NULL DEFAULT 0,   -- also one mail for a substantive edit
+            tz TEXT NOT NULL DEFAULT 'UTC',       -- the recipient's zone: dates and digest hours
+            since TEXT,                           -- alert on statements published since (UTC)
+            created_at TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1)"""
+    )
+    db.execute("CREATE INDEX idx_subscriptions_recipient ON subscriptions(recipient, active)")
+    # One alert per story, subscription and kind: a sighting, a translation or coverage of a
+    # story that already alerted adds nothing. Until stories exist a statement is its own story.
+    for column in ("story_id INTEGER", "kind TEXT NOT NULL DEFAULT 'new'", "due_at TEXT", "next_attempt_at TEXT",
+                   "message_id TEXT"):
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column}")
+    db.execute("CREATE UNIQUE INDEX idx_alerts_story ON alerts(story_id, subscription, kind)")
+    db.execute("CREATE INDEX idx_alerts_due ON alerts(status, due_at)")
 
 
 # --- connection ----------------------------------------------------------------------
@@ -302,6 +332,7 @@ class Store:
             self._insert_sighting(db, statement_id, item, now, run_id)
             self._insert_aliases(db, statement_id, item, now, run_id)
             self._write_tags(db, statement_id, item.tags, now)
+            queue_alerts(db, statement_id, now)  # the outbox: in the same transaction
             return "new", statement_id
 
     @staticmethod

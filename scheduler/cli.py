@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from scheduler.commands.alerts import alerts, subscribe, subscriptions, unsubscribe
 from scheduler.commands.common import UserError
 from scheduler.commands.crawl import crawl
 from scheduler.commands.demo import LOCAL_SITE_SETTINGS, demo  # noqa: F401 (tests import it from here)
@@ -81,5 +82,6 @@ def main():
     cli(prog_name="communique")
 
 
-for _command in (crawl, search, show, sources, extract, demo, tag_cmd, retag_cmd, tag_eval_cmd):
+for _command in (crawl, search, show, sources, extract, demo, tag_cmd, retag_cmd, tag_eval_cmd, subscribe, unsubscribe,
+                 subscriptions, alerts):
     cli.add_command(_command)
