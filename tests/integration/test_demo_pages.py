@@ -17,7 +17,7 @@ from parsel import Selector
 
 from scheduler.demo_site import DemoContentError, DemoSite, load_content
 
-HOSTILE = '<script>alert("x")</script> & ]]> \'quoted\' </title>'
+HOSTILE = "<script>alert(\"x\")</script> & ]]> 'quoted' </title>"
 FEEDS = {
     "mid-ru": "/mid/ru/rss.php",
     "ukrinform-en": "/ukrinform/rss/block-lastnews",
