@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -194,7 +195,7 @@ def test_dry_run_writes_eml_and_marks_nothing(store, tmp_path):
     store.save(statement("https://www.coe.int/en/-/decision", "Decision", COE_TEXT), "r1")
     report = send_pending(store, SmtpSettings(sender="alerts@communique.example"), dry_run=tmp_path / "out")
     assert len(report.written) == 1 and (tmp_path / "out").glob("*.eml")
-    assert b"Subject: [communique] Council of Europe newsroom: Decision" in open(report.written[0], "rb").read()
+    assert b"[communique] Council of Europe newsroom: Decision" in Path(report.written[0]).read_bytes()
     assert outbox.alert_counts(store) == {"pending": 1}
 
 
