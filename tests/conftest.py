@@ -71,43 +71,12 @@ def write_registry(path: Path, body: str) -> Path:
 
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it accepted.
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it accepted (scheduler/alerts/sink.py).
 
     server.refuse[address] = (code, text) answers RCPT TO for that address with an error
     (550: refused for good, 451: try later); server.messages holds accepted messages.
     """
-    from email import message_from_bytes
-    from email.policy import default as default_policy
+    from scheduler.alerts.sink import MailSink
 
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        def __init__(self):
-            self.messages = []
-            self.refuse: dict[str, tuple[int, str]] = {}
-
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            if address in self.refuse:
-                code, text = self.refuse[address]
-                return f"{code} {text}"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-            return "250 Message accepted for delivery"
-
-    import socket
-
-    with socket.socket() as probe:  # a free port (aiosmtpd's start-up self-check needs a real one)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.host, handler.port = "127.0.0.1", port
-    handler.controller = controller
-    try:
-        yield handler
-    finally:
-        controller.stop()
+    with MailSink() as sink:
+        yield sink

@@ -105,3 +105,16 @@ def test_datasette_opens_the_database(demo_db):
     tables = json.loads(result.stdout)[db.stem]["tables"]
     assert tables["statements"]["count"] >= 15
     assert "statements_fts" in tables
+
+
+def test_demo_mails_each_new_coe_statement_once_and_one_more_after_the_second_round(demo_db):
+    db, out = demo_db
+    conn = sqlite3.connect(db)
+    coe_before = conn.execute(
+        "SELECT count(*) FROM statement_tags WHERE tag = 'coe'").fetchone()[0] - 1  # minus the second round's
+    first = re.search(r"Alert mail: (\d+) mail\(s\) sent \((\d+) alert\(s\)\); the inbox holds (\d+)", out)
+    assert first, out
+    assert int(first.group(1)) == int(first.group(3)) == coe_before
+    assert "Second round: 1 mail(s) sent (1 alert(s)); 1 new mail in the inbox:" in out
+    assert "Subject: [communique] Demo: Council of Europe — newsroom (coe.int-like): Alain Berset takes office" in out
+    assert conn.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall() == [("sent", coe_before + 1)]
