@@ -30,3 +30,7 @@ class DemoContentError(ConfigError):
 
 class StorageError(CommuniqueError, RuntimeError):
     """Raised when the database cannot be opened, read or written (missing, locked, read-only, full, foreign)."""
+
+
+class EvalSetError(CommuniqueError, ValueError):
+    """Raised when a tagger evaluation set (tests/data/coe_eval/) is missing, unreadable or malformed."""
