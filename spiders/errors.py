@@ -42,3 +42,7 @@ class MailError(CommuniqueError):
     def __init__(self, message: str, *, temporary: bool):
         super().__init__(message)
         self.temporary = temporary
+
+
+class EvalSetError(CommuniqueError, ValueError):
+    """Raised when a tagger evaluation set (tests/data/coe_eval/) is missing, unreadable or malformed."""
