@@ -106,3 +106,8 @@ def log_level() -> str:
 def allowed_networks() -> list[str]:
     """CIDRs exempt from the private-address guard (the demo and tests set 127.0.0.0/8)."""
     return [part.strip() for part in (env("COMMUNIQUE_ALLOWED_NETWORKS") or "").split(",") if part.strip()]
+
+
+def crawl_jobs() -> int:
+    """Crawls the scheduler runs at once at most (`--jobs` overrides it)."""
+    return env_int("COMMUNIQUE_JOBS", 2, minimum=1)

@@ -30,3 +30,7 @@ class DemoContentError(ConfigError):
 
 class StorageError(CommuniqueError, RuntimeError):
     """Raised when the database cannot be opened, read or written (missing, locked, read-only, full, foreign)."""
+
+
+class SchedulerLockedError(CommuniqueError):
+    """Raised when `communique schedule` is started on a database another scheduler is already running on."""
