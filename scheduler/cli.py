@@ -387,5 +387,6 @@ def demo(db_path, fresh):
 
 for _command in (tag_cmd, retag_cmd, tag_eval_cmd):
     cli.add_command(_command)
-from scheduler.commands.schedule import schedule_cmd  # noqa: E402  (the lead re-wires commands/)
+from scheduler.commands.schedule import schedule_cmd
+
 cli.add_command(schedule_cmd)

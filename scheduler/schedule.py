@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -30,6 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from pipelines.db import open_db
 from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult, run_crawl, site_of, stop_live_crawls
+from spiders import config
 from spiders.errors import SchedulerLockedError
 from spiders.sources import Source
 
@@ -111,7 +113,7 @@ class CrawlRunner:
         db_path: Path,
         sources_path: Path,
         *,
-        jobs: int = 2,
+        jobs: int | None = None,
         settings: dict | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         log_dir: Path | None = None,
@@ -126,7 +128,7 @@ class CrawlRunner:
         self.log_dir = log_dir
         self.on_result = on_result
         self.hook = hook
-        self.gate = CrawlGate(jobs)
+        self.gate = CrawlGate(jobs or config.crawl_jobs())
 
     def run(self, source_id: str) -> CrawlResult | None:
         """Crawl one source when the gate lets it; None if the scheduler stopped first."""
@@ -212,8 +214,7 @@ def scheduler_lock(db_path: str | Path) -> Iterator[Path]:
     """Hold the one-scheduler-per-database lock (an flock, released by the kernel if we die)."""
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
-    try:
+    with open(path, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -228,8 +229,6 @@ def scheduler_lock(db_path: str | Path) -> Iterator[Path]:
         handle.write(str(os.getpid()))
         handle.flush()
         yield path
-    finally:
-        handle.close()
 
 
 @contextmanager
@@ -247,11 +246,14 @@ def serve(scheduler: BlockingScheduler, runner: CrawlRunner, *, grace_s: float =
           on_stop: Callable[[int], None] | None = None) -> None:
     """Run the scheduler until SIGTERM/SIGINT, then stop crawls cleanly and return."""
 
-    def request_stop() -> None:
-        runner.gate.close()  # first, so that no job fired from here on starts a crawl
-        if scheduler.state != STATE_STOPPED:
+    def request_stop(event=None) -> None:
+        if event is None:
+            runner.gate.close()  # first, so that no job fired from here on starts a crawl
+        if runner.gate.closed and scheduler.state != STATE_STOPPED:
             scheduler.shutdown(wait=False)
 
+    # A signal that arrives before the scheduler runs is honoured as soon as it does.
+    scheduler.add_listener(request_stop, EVENT_SCHEDULER_START)
     with stop_on_signals(request_stop):
         scheduler.start()  # blocks until request_stop()
         if on_stop:

@@ -73,7 +73,7 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
                 raise SystemExit(1)
             return
         scheduler = build_scheduler(enabled, db_path, sources_path, runner=runner)
-        click.echo(f"{_stamp()} scheduling {len(enabled)} sources on {db_path}, {jobs} crawls at once "
+        click.echo(f"{_stamp()} scheduling {len(enabled)} source{'s' * (len(enabled) != 1)} on {db_path}, {jobs} crawls at once "
                    "(SIGTERM or Ctrl-C stops)")
         for source in enabled:
             when = scheduler.get_job(job_id(source)).next_run_time

@@ -11,6 +11,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 from pipelines.db import open_db
 
@@ -66,11 +67,13 @@ class RecordingSite:
             "/robots.txt": (200, "text/plain", b"User-agent: *\nAllow: /\n")}
         self.delays: dict[str, float] = {}
         self.requests: list[tuple[str, float, float]] = []  # (path, started, ended), time.monotonic()
+        self.seen: list[str] = []  # paths as their requests arrive (a hanging one too)
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 started = time.monotonic()
+                site.seen.append(self.path)
                 status, ctype, body = site.routes.get(self.path, (404, "text/html", b"<html>Not found</html>"))
                 time.sleep(site.delays.get(self.path, 0))
                 try:
@@ -92,7 +95,7 @@ class RecordingSite:
         self.base_url = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> RecordingSite:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
