@@ -86,7 +86,6 @@ def running(scheduler, runner):
         runner.gate.close()
         scheduler.shutdown(wait=False)
         runner.stop(grace_s=0, kill_grace_s=2)
-        scheduler.shutdown(wait=True) if scheduler.running else None
 
 
 def apart(spans: dict, first: str, second: str) -> bool:
@@ -173,7 +172,8 @@ def test_hanging_crawl_is_killed_at_its_timeout_while_the_scheduler_goes_on(tmp_
         with running(scheduler, runner):
             assert wait_for(lambda: finished(db, "hangs") and len(finished(db, "fine")) >= 2, timeout_s=60)
         hung = finished(db, "hangs")[0]
-        assert hung["status"] in ("timeout", "failed") and "killed" in hung["message"]
+        assert hung["status"] in ("timeout", "failed")
+        assert any(word in hung["message"].lower() for word in ("killed", "timed out", "timeout")), hung
         # While the hanging crawl waited on its site, the other source's crawls went on and finished.
         during = [r for r in finished(db, "fine") if hung["started_at"] <= r["started_at"] <= hung["finished_at"]
                   and r["finished_at"] <= hung["finished_at"]]
