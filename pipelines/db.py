@@ -500,6 +500,11 @@ class Store:
             "runs": q("SELECT count(*) FROM crawl_runs").fetchone()[0],
         }
 
+    def last_run_starts(self) -> dict[str, datetime]:
+        """When each source's latest crawl started (any outcome), so a restarted scheduler keeps its cadence."""
+        rows = self.db.execute("SELECT source, max(started_at) FROM crawl_runs GROUP BY source").fetchall()
+        return {source: datetime.fromisoformat(started) for source, started in rows if started}
+
 
 def fts_query(text: str) -> str:
     """A user's words as an FTS5 query: every word must appear; `word*` is a prefix search.
