@@ -32,7 +32,7 @@ from pipelines.db import open_db
 from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult, run_crawl, site_of, stop_live_crawls
 from spiders import config
-from spiders.errors import SchedulerLockedError
+from spiders.errors import CommuniqueError, SchedulerLockedError
 from spiders.sources import Source
 
 log = logging.getLogger("communique.schedule")
@@ -47,12 +47,19 @@ def job_id(source: Source) -> str:
     return f"crawl:{source.id}"
 
 
-def after_crawl(result: CrawlResult) -> None:
-    """Called after every scheduled crawl, whatever its outcome.
+def after_crawl(result: CrawlResult, db_path: Path) -> None:
+    """Called after every scheduled crawl, whatever its outcome: send the alerts that are due.
 
-    This is where pending alert emails will be sent (issue #11): the crawl has just stored
-    its statements and queued their alerts in the outbox. For now it does nothing.
+    The crawl has just stored its statements and queued their alerts in the outbox (in the same
+    transactions). A mail server that is down leaves them pending for the next round.
     """
+    from pipelines.db import open_db
+    from scheduler.alerts.sender import send_pending
+
+    with open_db(db_path) as store:
+        report = send_pending(store)
+    if report.sent or report.retrying or report.failed:
+        log.info("alerts after %s: %s", result.source, report.line())
 
 
 class CrawlGate:
@@ -118,7 +125,7 @@ class CrawlRunner:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         log_dir: Path | None = None,
         on_result: Callable[[CrawlResult], None] | None = None,
-        hook: Callable[[CrawlResult], None] = after_crawl,
+        hook: Callable[[CrawlResult, Path], None] | None = after_crawl,
     ):
         self.sources = {s.id: s for s in sources}
         self.db_path = Path(db_path)
@@ -141,12 +148,14 @@ class CrawlRunner:
                                timeout_s=self.timeout_s, settings=self.settings)
         finally:
             self.gate.leave(site)
-        for callback in (self.on_result, self.hook):
+        for callback, args in ((self.on_result, (result,)), (self.hook, (result, self.db_path))):
             if callback is None:
                 continue
             try:
-                callback(result)
-            except Exception:  # a failing report or alert must not stop the next crawls
+                callback(*args)
+            except CommuniqueError as exc:  # a mail server down must not stop the next crawls
+                log.warning("after crawl of %s: %s", source_id, " ".join(str(exc).split())[:300])
+            except Exception:  # nor may a bug in a report: logged with its traceback
                 log.exception("after crawl of %s", source_id)
         return result
 

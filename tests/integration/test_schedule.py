@@ -110,7 +110,7 @@ def test_scheduler_keeps_cadence_through_a_restart(tmp_path, http_site):
         after = []
 
         def run_for_a_while(until) -> None:
-            runner = CrawlRunner(sources, db, reg, jobs=2, settings=FAST, timeout_s=60, hook=after.append)
+            runner = CrawlRunner(sources, db, reg, jobs=2, settings=FAST, timeout_s=60, hook=lambda result, db: after.append(result))
             scheduler = build_scheduler(sources, db, reg, runner=runner, scheduler_class=BackgroundScheduler)
             with running(scheduler, runner):
                 assert wait_for(until, timeout_s=60), runs(db)
