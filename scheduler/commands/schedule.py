@@ -56,6 +56,12 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
     get --grace seconds, then are terminated; the process exits.
 
     With --once, crawl the sources that are due now and exit (1 if any crawl failed).
+
+    Example:
+
+    \b
+        communique schedule --jobs 3
+        communique schedule --once
     """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     enabled = [s for s in load_sources(sources_path).values() if s.enabled]
