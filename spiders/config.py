@@ -106,3 +106,13 @@ def log_level() -> str:
 def allowed_networks() -> list[str]:
     """CIDRs exempt from the private-address guard (the demo and tests set 127.0.0.0/8)."""
     return [part.strip() for part in (env("COMMUNIQUE_ALLOWED_NETWORKS") or "").split(",") if part.strip()]
+
+
+def max_download_mb() -> int:
+    """The largest answer a crawl downloads, in MB, after decompression too (default 10)."""
+    return env_int("COMMUNIQUE_MAX_DOWNLOAD_MB", 10, minimum=1)
+
+
+def max_statement_chars() -> int:
+    """The longest statement text kept, in characters; longer texts are cut and the cut recorded."""
+    return env_int("COMMUNIQUE_MAX_STATEMENT_CHARS", 200_000, minimum=1000)
