@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from scrapy import exceptions as scrapy_errors
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 from twisted.internet import error as tx
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
@@ -55,7 +56,6 @@ TABLE: list[tuple[type[BaseException], str]] = [
     (scrapy_errors.ResponseDataLossError, "answer cut short (fewer bytes than announced)"),
     (scrapy_errors.UnsupportedURLSchemeError, "refused: {scheme}: is not http(s)"),
     (scrapy_errors.NotSupported, "refused: {scheme}: is not http(s)"),
-    (ResponseNeverReceived, "connection closed without an answer"),
     (tx.ConnectError, "cannot connect to {host}"),
 ]
 if curl is not None:
@@ -108,6 +108,8 @@ def failure_reason(error: BaseException, url: str, max_bytes: int = 0) -> str:
     parts = urlsplit(url)
     host = parts.hostname or url
     fill = {"host": host, "scheme": parts.scheme or "(no scheme)", "limit": _limit_text(max_bytes)}
+    if isinstance(error, HttpError):  # a status the spider did not ask to see
+        return f"HTTP {error.response.status}"
     if isinstance(error, scrapy_errors.IgnoreRequest):
         return _ignored(error, host).format(**fill)
     chain = _chained(error)
@@ -118,6 +120,8 @@ def failure_reason(error: BaseException, url: str, max_bytes: int = 0) -> str:
         if isinstance(current, tx.DNSLookupError | scrapy_errors.CannotResolveHostError) and host in (
                 netguard.REFUSED_HOSTS):
             return netguard.REFUSED_HOSTS[host]
+        if isinstance(current, ResponseFailed | ResponseNeverReceived):
+            continue  # what they wrap says more
         for cls, reason in TABLE:
             if isinstance(current, cls):
                 return reason.format(**fill)
@@ -125,6 +129,8 @@ def failure_reason(error: BaseException, url: str, max_bytes: int = 0) -> str:
             code = getattr(current, "code", None)
             if code in CURL_CODES:
                 return CURL_CODES[code].format(**fill)
+    if any(isinstance(current, ResponseNeverReceived) for current in chain):
+        return "connection closed without an answer"
     detail = " ".join(message.split()).split(". See https://curl.se")[0]
     if "<twisted.python.failure.Failure" in detail or not detail:
         detail = ""

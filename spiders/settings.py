@@ -67,7 +67,7 @@ RETRY_TIMES = 2
 # 403/429 are answers, not glitches: the spider records them as "blocked" instead of retrying.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 # Let spiders see error statuses so they can tell blocked from missing.
-HTTPERROR_ALLOWED_CODES = [403, 404, 410, 429, 451, 500, 502, 503]
+HTTPERROR_ALLOWED_CODES = [401, 403, 404, 410, 429, 451, 500, 502, 503]
 
 # --- conditional requests -------------------------------------------------------------
 # An unchanged feed should cost one conditional request answered 304: the RFC 2616

@@ -1,0 +1,251 @@
+"""Whole crawls against a hostile local site: what is refused, bounded, decoded and reported.
+
+Each test crawls in a subprocess (as `communique crawl` does) and asserts one outcome:
+the run's status or message, or what the database holds.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from scheduler.cli import LOCAL_SITE_SETTINGS
+from scheduler.crawl import run_crawl
+from spiders.sources import load_sources
+
+from .hostile_site import MB, big_page, gzip_bomb, reset_connection
+
+FEED_SOURCE = """
+[[source]]
+id = "hostile-feed"
+name = "Hostile feed"
+publisher = "news"
+country = "RU"
+language = "ru"
+spider = "feed"
+feed_urls = ["{feed}"]
+timezone = "Europe/Moscow"
+"""
+
+RSS = "application/rss+xml"
+# Retries only slow these tests down: each failure is final at once.
+NO_RETRY = {**LOCAL_SITE_SETTINGS, "RETRY_ENABLED": "False"}
+
+
+def rss(items: list[tuple[str, str]], declaration: str = '<?xml version="1.0"?>') -> str:
+    entries = "".join(f"<item><title>{title}</title><link>{link}</link>"
+                      f"<pubDate>Thu, 10 Oct 2024 11:00 +0300</pubDate></item>" for title, link in items)
+    return f"{declaration}<rss version=\"2.0\"><channel><title>t</title>{entries}</channel></rss>"
+
+
+def article(title: str, paragraph: str, head: str = "", charset_meta: str = "") -> str:
+    body = "".join(f"<p>{paragraph} {n}.</p>" for n in range(8))
+    return (f"<html><head>{charset_meta}<title>{title}</title>{head}</head><body><article>"
+            f"<h1>{title}</h1>{body}</article></body></html>")
+
+
+def crawl(tmp_path: Path, feed_url: str, settings: dict | None = None):
+    registry = tmp_path / "sources.toml"
+    registry.write_text(FEED_SOURCE.replace("{feed}", feed_url), encoding="utf-8")
+    source = load_sources(registry)["hostile-feed"]
+    return run_crawl(source, tmp_path / "c.db", registry, log_dir=tmp_path / "logs", timeout_s=180,
+                     settings=settings or NO_RETRY)
+
+
+def stored(tmp_path: Path) -> list[dict]:
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT * FROM statements ORDER BY url")]
+
+
+def tags(tmp_path: Path) -> set[str]:
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        return {row[0] for row in db.execute("SELECT tag FROM statement_tags")}
+
+
+# --- only the public web ---------------------------------------------------------------------
+@pytest.fixture
+def feed_with_file_links(hostile_site, tmp_path):
+    base = hostile_site.base_url
+    hostile_site.page("/ok", article("Заявление о погоде", "Обычный абзац текста заявления"))
+    hostile_site.page("/rss", rss([("passwd", "file://localhost/etc/passwd"), ("hostname", "file:/etc/hostname"),
+                                   ("ok", f"{base}/ok")]), RSS)
+    return crawl(tmp_path, f"{base}/rss")
+
+
+def test_file_links_are_not_stored(feed_with_file_links, hostile_site, tmp_path):
+    assert [row["url"] for row in stored(tmp_path)] == [f"{hostile_site.base_url}/ok"]
+
+
+def test_file_links_are_counted_as_refused(feed_with_file_links):
+    assert feed_with_file_links.errors == 2
+
+
+def test_file_link_refusal_is_named(feed_with_file_links):
+    assert "refused: file: is not http(s)" in feed_with_file_links.message
+
+
+@pytest.mark.parametrize(("target", "reason"), [
+    ("http://10.0.0.1/latest", "refused: 10.0.0.1 is a private address"),
+    ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local address"),
+    ("http://100.64.0.1/", "refused: 100.64.0.1 is a shared (CGNAT) address"),
+    ("http://[fd00::1]/", "refused: fd00::1 is a private address"),
+])
+def test_redirect_to_private_address_is_refused_despite_local_exemption(hostile_site, tmp_path, target, reason):
+    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/go")]), RSS)
+    hostile_site.redirects["/go"] = target
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert reason in result.message
+
+
+def test_numeric_loopback_outside_the_exemption_is_refused(hostile_site, tmp_path):
+    # 2130706433 is 127.0.0.1: with only 10.9.0.0/16 exempt, the guard must see through the number.
+    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/go")]), RSS)
+    port = hostile_site.server_address[1]
+    hostile_site.redirects["/go"] = f"http://2130706433:{port}/ok"
+    hostile_site.page("/ok", article("Секрет", "Внутренний текст"))
+    settings = {**NO_RETRY, "COMMUNIQUE_ALLOWED_NETWORKS": "10.9.0.0/16"}
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss", settings)
+    assert "/ok" not in hostile_site.hits
+
+
+def test_private_feed_is_refused_before_robots_txt(tmp_path):
+    result = crawl(tmp_path, "http://10.0.0.1:9/rss.xml")
+    assert (result.status, result.message) == ("failed", "refused: 10.0.0.1 is a private address at "
+                                                          "http://10.0.0.1:9/rss.xml")
+
+
+# --- reasons a user can act on ----------------------------------------------------------------
+def test_unauthorized_feed_is_blocked_not_failed(hostile_site, tmp_path):
+    hostile_site.page("/rss", b"<html><body>Login required</body></html>", status=401)
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert (result.status, result.message) == ("blocked", f"HTTP 401 by {_server()} at {hostile_site.base_url}/rss")
+
+
+def _server() -> str:
+    from http.server import BaseHTTPRequestHandler
+    return BaseHTTPRequestHandler.server_version + " " + BaseHTTPRequestHandler.sys_version
+
+
+def test_connection_reset_is_named(hostile_site, tmp_path):
+    hostile_site.page("/rss", reset_connection)
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert result.message == f"connection reset at {hostile_site.base_url}/rss"
+
+
+def test_redirect_loop_is_named(hostile_site, tmp_path):
+    hostile_site.redirects["/rss"] = "/loop"
+    hostile_site.redirects["/loop"] = "/rss"
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert result.message.startswith("too many redirects")
+
+
+def test_unknown_host_is_a_dns_failure(tmp_path):
+    result = crawl(tmp_path, "http://no-such-host.invalid/rss")
+    assert result.message.startswith("DNS: no such host no-such-host.invalid")
+
+
+# --- bounded ------------------------------------------------------------------------------------
+@pytest.fixture
+def gzip_bomb_crawl(hostile_site, tmp_path):
+    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/bomb")]), RSS)
+    hostile_site.page("/bomb", gzip_bomb(), "text/html", **{"Content-Encoding": "gzip"})
+    return crawl(tmp_path, f"{hostile_site.base_url}/rss")
+
+
+def test_gzip_bomb_is_too_large_not_robots(gzip_bomb_crawl, hostile_site):
+    assert gzip_bomb_crawl.message == f"too large: over 10 MB once decompressed at {hostile_site.base_url}/bomb"
+
+
+def test_gzip_bomb_crawl_stays_small(gzip_bomb_crawl):
+    # ru_maxrss (KiB on Linux) of the largest child so far: every crawl of this session.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400 * 1024
+
+
+def test_fifty_mb_page_is_too_large(hostile_site, tmp_path):
+    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/big")]), RSS)
+    hostile_site.routes["/big"] = (200, {}, big_page(50 * MB))
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert result.message == f"too large: over 10 MB at {hostile_site.base_url}/big"
+
+
+def test_long_page_is_cut_to_the_statement_cap(hostile_site, tmp_path):
+    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/long")]), RSS)
+    hostile_site.routes["/long"] = (200, {}, big_page(3 * MB))
+    crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    row = stored(tmp_path)[0]
+    assert (len(row["text"]) <= 200_000, json.loads(row["extra"])["truncated_from"] > 200_000) == (True, True)
+
+
+# --- text integrity ---------------------------------------------------------------------------
+COE_TEXT = "МИД России заявляет о выходе из Совета Европы и о работе Парламентской ассамблеи Совета Европы"
+
+
+@pytest.fixture
+def cyrillic_crawl(hostile_site, tmp_path):
+    base = hostile_site.base_url
+    # No charset anywhere: not in the header, no <meta>, no XML encoding, no BOM.
+    feed = rss([("Заявление МИД России о Совете Европы", f"{base}/koi8")]).encode("cp1251")
+    hostile_site.page("/rss", feed, RSS)
+    hostile_site.page("/koi8", article("Заявление МИД России о Совете Европы", COE_TEXT).encode("koi8-r"))
+    return crawl(tmp_path, f"{base}/rss")
+
+
+def test_undeclared_cyrillic_page_is_decoded(cyrillic_crawl, tmp_path):
+    assert stored(tmp_path)[0]["title"] == "Заявление МИД России о Совете Европы"
+
+
+def test_undeclared_cyrillic_text_is_decoded(cyrillic_crawl, tmp_path):
+    assert COE_TEXT in stored(tmp_path)[0]["text"]
+
+
+def test_undeclared_cyrillic_statement_is_tagged(cyrillic_crawl, tmp_path):
+    assert "coe" in tags(tmp_path)
+
+
+def test_undeclared_cp1251_feed_titles_are_decoded(hostile_site, tmp_path):
+    base = hostile_site.base_url
+    feed = rss([("Заявление о Совете Европы", f"{base}/a")]).replace(
+        "</title>", "</title><description>Министр выступил в Совете Европы.</description>")
+    hostile_site.page("/rss", feed.encode("cp1251"), RSS)
+    registry_feed = FEED_SOURCE + 'title_and_lead_only = true\n'
+    registry = tmp_path / "sources.toml"
+    registry.write_text(registry_feed.replace("{feed}", f"{base}/rss"), encoding="utf-8")
+    source = load_sources(registry)["hostile-feed"]
+    run_crawl(source, tmp_path / "c.db", registry, log_dir=tmp_path / "logs", timeout_s=180, settings=NO_RETRY)
+    assert [r["title"] for r in stored(tmp_path)] == ["Заявление о Совете Европы"]
+
+
+# --- challenge pages among articles -----------------------------------------------------------
+CHALLENGE = (b"<html><head><title>Just a moment...</title></head><body>"
+             b"<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1'></script></body></html>")
+RECAPTCHA_HEAD = "<script src='https://www.google.com/recaptcha/api.js'></script>" + (
+    "<script>var captcha = {};</script>" + "<script>" + "x=1;" * 6000 + "</script>")
+
+
+@pytest.fixture
+def partly_challenged_crawl(hostile_site, tmp_path):
+    base = hostile_site.base_url
+    hostile_site.page("/rss", rss([("one", f"{base}/one"), ("two", f"{base}/two"),
+                                   ("wall", f"{base}/wall"), ("tass", f"{base}/tass")]), RSS)
+    hostile_site.page("/one", article("Первое заявление", "Текст первого заявления министерства"))
+    hostile_site.page("/two", article("Второе заявление", "Текст второго заявления министерства"))
+    hostile_site.page("/wall", CHALLENGE)
+    # A real article that loads reCAPTCHA and Cloudflare's script for its comment form.
+    head = RECAPTCHA_HEAD + "<script src='/cdn-cgi/challenge-platform/scripts/jsd/main.js'></script>"
+    hostile_site.page("/tass", article("Статья с формой комментариев", "Длинный текст настоящей статьи", head))
+    return crawl(tmp_path, f"{base}/rss")
+
+
+def test_real_articles_among_challenges_are_stored(partly_challenged_crawl, hostile_site, tmp_path):
+    base = hostile_site.base_url
+    assert [r["url"] for r in stored(tmp_path)] == [f"{base}/one", f"{base}/tass", f"{base}/two"]
+
+
+def test_challenge_among_articles_is_named(partly_challenged_crawl, hostile_site):
+    assert f"challenge page (cdn-cgi/challenge-platform) with HTTP 200 at {hostile_site.base_url}/wall" in (
+        partly_challenged_crawl.message)
