@@ -249,3 +249,15 @@ def test_real_articles_among_challenges_are_stored(partly_challenged_crawl, host
 def test_challenge_among_articles_is_named(partly_challenged_crawl, hostile_site):
     assert f"challenge page (cdn-cgi/challenge-platform) with HTTP 200 at {hostile_site.base_url}/wall" in (
         partly_challenged_crawl.message)
+
+
+# --- the address actually connected to ----------------------------------------------------------
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_resolver_refuses_private_answers_at_connect_time(hostile_site, tmp_path, monkeypatch, host):
+    # With the URL check switched off, the DNS resolver alone must keep the crawl off loopback.
+    monkeypatch.delenv("COMMUNIQUE_ALLOWED_NETWORKS")
+    settings = {key: value for key, value in NO_RETRY.items() if key != "COMMUNIQUE_ALLOWED_NETWORKS"}
+    settings["DOWNLOADER_MIDDLEWARES"] = json.dumps({"spiders.netguard.PublicOnlyMiddleware": None})
+    hostile_site.page("/rss", rss([]), RSS)
+    crawl(tmp_path, f"http://{host}:{hostile_site.server_address[1]}/rss", settings)
+    assert hostile_site.hits == []
