@@ -16,15 +16,12 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders.config import max_statement_chars
-from spiders.extract import Article, challenge_reason, extract_article, squash
+from spiders.extract import Article, challenge_reason, extract_article, is_real_article, squash
 from spiders.failures import failure_reason
 from spiders.items import Statement
 from spiders.sources import Source, SourcesError, load_sources
 
 STAT = "communique/"
-# A page whose source selectors or generic extractor read a title and at least this much
-# text is an article, whatever scripts it loads (tass.ru loads reCAPTCHA for its comments).
-ARTICLE_CHARS = 400
 MAX_STATEMENT_CHARS = 200_000
 
 
@@ -118,7 +115,7 @@ class SourceSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         body = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
         reason = challenge_reason(response.status, body, headers)
-        if reason and response.status < 400 and article is not None and is_real_article(article):
+        if reason and response.status < 400 and article is not None and is_real_article(article.title, article.text):
             self.logger.info("not a challenge (%s): a real article was read at %s", reason, response.url)
             reason = None
         if reason:
@@ -243,7 +240,3 @@ class SourceSpider(scrapy.Spider):
             item.aliases = [u for u in redirects if u != response.url]
             yield item
 
-
-def is_real_article(art: Article) -> bool:
-    """Whether what was read is an article: a real title and a body of normal length."""
-    return bool(art.title) and len(art.text or "") >= ARTICLE_CHARS

@@ -30,3 +30,11 @@ class DemoContentError(ConfigError):
 
 class StorageError(CommuniqueError, RuntimeError):
     """Raised when the database cannot be opened, read or written (missing, locked, read-only, full, foreign)."""
+
+
+class PageBlockedError(CommuniqueError):
+    """Raised when a saved page given to `communique extract` is an anti-bot challenge, not content."""
+
+
+class NoStatementError(CommuniqueError):
+    """Raised when a saved page given to `communique extract` holds no statement the source's rules can read."""
