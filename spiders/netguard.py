@@ -91,7 +91,14 @@ def address_refusal(ip: IPAddress, allowed: tuple[Network, ...]) -> str | None:
     if any(c in net for c in candidates for net in allowed if c.version == net.version):
         return None
     kind = address_kind(ip)
-    return f"refused: {ip} is {kind}" if kind else None
+    return f"refused: {shown(ip)} is {kind}" if kind else None
+
+
+def shown(ip: IPAddress) -> str:
+    """An address as people write it (::ffff:127.0.0.1, not ::ffff:7f00:1)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return f"::ffff:{ip.ipv4_mapped}"
+    return str(ip)
 
 
 def literal_address(host: str) -> IPAddress | None:
