@@ -179,8 +179,11 @@ def backtracking_risk(source: str) -> str | None:
     except regex.error:
         return None
     literals = {ch for ch in source.lower() if ch.isalnum()}
+    # The pattern's own characters after the failing one, so a required literal ("!") is present
+    # and the engine cannot skip the text without trying it.
+    tail = "".join(sorted({ch for ch in source.lower() if ch not in "\\^$.|?*+()[]{}"}))
     for ch in sorted(set(_PROBE_CHARS) | literals):
-        for probe in (ch * _PROBE_LENGTH + "\x00", (ch + " ") * (_PROBE_LENGTH // 2) + "\x00"):
+        for probe in (ch * _PROBE_LENGTH + "\x00" + tail, (ch + " ") * (_PROBE_LENGTH // 2) + "\x00" + tail):
             try:
                 compiled.search(probe, timeout=_PROBE_TIMEOUT_S)
             except TimeoutError:
