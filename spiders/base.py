@@ -23,6 +23,7 @@ from spiders.sources import Source, SourcesError, load_sources
 
 STAT = "communique/"
 MAX_STATEMENT_CHARS = 200_000
+RECEIVED = "communique_bytes_received"
 
 
 class OfflineStats(dict):
@@ -63,6 +64,7 @@ class SourceSpider(scrapy.Spider):
         spider.max_pages = spider.source.max_pages or crawler.settings.getint("COMMUNIQUE_MAX_PAGES", 5)
         spider.max_statement_chars = crawler.settings.getint("COMMUNIQUE_MAX_STATEMENT_CHARS", MAX_STATEMENT_CHARS)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_bytes_received, signal=signals.bytes_received)
         # `sources --check`: one feed/listing page and one article, to see what the site serves.
         spider.check_mode = crawler.settings.getbool("COMMUNIQUE_CHECK")
         if spider.check_mode:
@@ -130,7 +132,8 @@ class SourceSpider(scrapy.Spider):
         """Errback: every failed request becomes one line a user can act on (spiders/failures.py)."""
         request = getattr(failure, "request", None)
         url = request.url if request else "?"
-        reason = failure_reason(failure.value, url, self.max_download_bytes)
+        received = request.meta.get(RECEIVED, 0) if request else 0
+        reason = failure_reason(failure.value, url, self.max_download_bytes, received)
         if reason.startswith("refused:"):
             self.count("refused")
         self.problem("errors", f"{reason} at {url}" if url not in reason else reason)
@@ -140,6 +143,10 @@ class SourceSpider(scrapy.Spider):
     def max_download_bytes(self) -> int:
         crawler = getattr(self, "crawler", None)
         return crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler else 0
+
+    def on_bytes_received(self, data: bytes, request, spider=None) -> None:
+        """Bytes read so far per request: a download cancelled past the size limit was too large."""
+        request.meta[RECEIVED] = request.meta.get(RECEIVED, 0) + len(data)
 
     def on_request_dropped(self, request, spider=None) -> None:
         """A redirect back to an address already fetched is a loop: say so, not "no page was fetched"."""
@@ -151,6 +158,8 @@ class SourceSpider(scrapy.Spider):
         """Every request of a communique spider: errors recorded, the source's fetcher applied."""
         if self.source.fetcher == "impersonate":
             meta.setdefault("impersonate", "chrome")
+            if self.max_download_bytes:  # curl's own bound: the impersonate handler ignores DOWNLOAD_MAXSIZE
+                meta.setdefault("impersonate_curl_options", {"MAXFILESIZE_LARGE": self.max_download_bytes})
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, cb_kwargs=cb_kwargs)
 
     def article_links_seen(self, n: int = 1) -> None:

@@ -103,8 +103,12 @@ def _chained(error: BaseException) -> list[BaseException]:
     return seen
 
 
-def failure_reason(error: BaseException, url: str, max_bytes: int = 0) -> str:
-    """One line saying why the request for url failed, e.g. 'DNS: no such host example.invalid'."""
+def failure_reason(error: BaseException, url: str, max_bytes: int = 0, received: int = 0) -> str:
+    """One line saying why the request for url failed, e.g. 'DNS: no such host example.invalid'.
+
+    `received` is how many bytes of the answer arrived: Scrapy cancels a download that
+    outgrows DOWNLOAD_MAXSIZE without saying why in the exception.
+    """
     parts = urlsplit(url)
     host = parts.hostname or url
     fill = {"host": host, "scheme": parts.scheme or "(no scheme)", "limit": _limit_text(max_bytes)}
@@ -114,7 +118,8 @@ def failure_reason(error: BaseException, url: str, max_bytes: int = 0) -> str:
         return _ignored(error, host).format(**fill)
     chain = _chained(error)
     message = str(error)
-    if isinstance(error, scrapy_errors.DownloadCancelledError | defer.CancelledError) and "max size" in message:
+    if isinstance(error, scrapy_errors.DownloadCancelledError | defer.CancelledError) and (
+            "max size" in message or (max_bytes and received > max_bytes)):
         return "too large: over {limit}".format(**fill)
     for current in chain:
         if isinstance(current, tx.DNSLookupError | scrapy_errors.CannotResolveHostError) and host in (

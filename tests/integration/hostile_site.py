@@ -48,6 +48,25 @@ def big_page(size: int, chunk: bytes = b"<p>" + b"word " * 200 + b"</p>\n"):
     return write
 
 
+def streamed_page(size: int):
+    """A writer for an HTML page of `size` bytes with no Content-Length (ends when the connection closes)."""
+    chunk = b"<p>" + b"word " * 200 + b"</p>\n"
+
+    def write(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.close_connection = True
+        try:
+            for _ in range(size // len(chunk)):
+                handler.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    return write
+
+
 def reset_connection(handler) -> None:
     """Answer with a TCP reset instead of HTTP."""
     handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

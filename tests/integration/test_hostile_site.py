@@ -17,7 +17,7 @@ from scheduler.cli import LOCAL_SITE_SETTINGS
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
 
-from .hostile_site import MB, big_page, gzip_bomb, reset_connection
+from .hostile_site import MB, big_page, gzip_bomb, reset_connection, streamed_page
 
 FEED_SOURCE = """
 [[source]]
@@ -171,6 +171,37 @@ def test_fifty_mb_page_is_too_large(hostile_site, tmp_path):
     hostile_site.routes["/big"] = (200, {}, big_page(50 * MB))
     result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
     assert result.message == f"too large: over 10 MB at {hostile_site.base_url}/big"
+
+
+def test_fifty_mb_page_without_length_is_too_large(hostile_site, tmp_path):
+    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/big")]), RSS)
+    hostile_site.routes["/big"] = (200, {}, streamed_page(50 * MB))
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert result.message == f"too large: over 10 MB at {hostile_site.base_url}/big"
+
+
+@pytest.fixture
+def impersonating_crawl(hostile_site, tmp_path):
+    """The impersonate (curl) fetcher, which resolves names and decompresses by itself."""
+    base = hostile_site.base_url
+    hostile_site.page("/rss", rss([("a", f"{base}/bomb"), ("b", f"{base}/big"), ("c", f"{base}/go")]), RSS)
+    hostile_site.page("/bomb", gzip_bomb(), "text/html", **{"Content-Encoding": "gzip"})
+    hostile_site.routes["/big"] = (200, {}, big_page(50 * MB))
+    hostile_site.redirects["/go"] = "http://169.254.169.254/latest/meta-data/"
+    registry = tmp_path / "sources.toml"
+    registry.write_text(FEED_SOURCE.replace("{feed}", f"{base}/rss") + 'fetcher = "impersonate"\n', encoding="utf-8")
+    source = load_sources(registry)["hostile-feed"]
+    run_crawl(source, tmp_path / "c.db", registry, log_dir=tmp_path / "logs", timeout_s=180, settings=NO_RETRY)
+    return "\n".join(path.read_text(encoding="utf-8") for path in (tmp_path / "logs").glob("*.log"))
+
+
+@pytest.mark.parametrize("line", [
+    "errors: too large: over 10 MB at {base}/bomb",
+    "errors: too large: over 10 MB at {base}/big",
+    "errors: refused: 169.254.169.254 is a link-local address at http://169.254.169.254/latest/meta-data/",
+])
+def test_impersonate_fetcher_is_bounded_and_guarded(impersonating_crawl, hostile_site, line):
+    assert line.format(base=hostile_site.base_url) in impersonating_crawl
 
 
 def test_long_page_is_cut_to_the_statement_cap(hostile_site, tmp_path):

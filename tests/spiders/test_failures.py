@@ -67,6 +67,12 @@ def test_failure_reasons(error, reason):
     assert failure_reason(error, URL, TEN_MB) == reason
 
 
+def test_download_cancelled_past_the_limit_is_too_large():
+    # Scrapy cancels a download without Content-Length once it outgrows DOWNLOAD_MAXSIZE, silently.
+    assert failure_reason(scrapy_errors.DownloadCancelledError(""), URL, TEN_MB, TEN_MB + 16384) == (
+        "too large: over 10 MB")
+
+
 def test_unknown_error_names_its_class_without_failure_repr():
     error = scrapy_errors.DownloadFailedError("[<twisted.python.failure.Failure builtins.OSError: boom>]")
     assert failure_reason(error, URL, TEN_MB) == "DownloadFailedError"
