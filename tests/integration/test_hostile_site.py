@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import resource
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from scheduler.cli import LOCAL_SITE_SETTINGS
-from scheduler.crawl import run_crawl
+from scheduler.crawl import CrawlResult, run_crawl
 from spiders.sources import load_sources
 
-from .hostile_site import MB, big_page, gzip_bomb, reset_connection, streamed_page
+from .hostile_site import MB, HostileSite, big_page, gzip_bomb, reset_connection, streamed_page
 
 FEED_SOURCE = """
 [[source]]
@@ -56,6 +58,24 @@ def crawl(tmp_path: Path, feed_url: str, settings: dict | None = None):
                      settings=settings or NO_RETRY)
 
 
+class Crawled(NamedTuple):
+    """One crawl shared by the tests that each assert one of its outcomes."""
+
+    result: CrawlResult
+    base: str
+    dir: Path
+
+
+@contextmanager
+def fresh_site():
+    site = HostileSite()
+    site.start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
 def stored(tmp_path: Path) -> list[dict]:
     with sqlite3.connect(tmp_path / "c.db") as db:
         db.row_factory = sqlite3.Row
@@ -68,38 +88,58 @@ def tags(tmp_path: Path) -> set[str]:
 
 
 # --- only the public web ---------------------------------------------------------------------
-@pytest.fixture
-def feed_with_file_links(hostile_site, tmp_path):
-    base = hostile_site.base_url
-    hostile_site.page("/ok", article("Заявление о погоде", "Обычный абзац текста заявления"))
-    hostile_site.page("/rss", rss([("passwd", "file://localhost/etc/passwd"), ("hostname", "file:/etc/hostname"),
-                                   ("ok", f"{base}/ok")]), RSS)
-    return crawl(tmp_path, f"{base}/rss")
+@pytest.fixture(scope="module")
+def feed_with_file_links(tmp_path_factory):
+    with fresh_site() as site:
+        base = site.base_url
+        site.page("/ok", article("Заявление о погоде", "Обычный абзац текста заявления"))
+        site.page("/rss", rss([("passwd", "file://localhost/etc/passwd"), ("hostname", "file:/etc/hostname"),
+                               ("ok", f"{base}/ok")]), RSS)
+        tmp = tmp_path_factory.mktemp("file-links")
+        yield Crawled(crawl(tmp, f"{base}/rss"), base, tmp)
 
 
-def test_file_links_are_not_stored(feed_with_file_links, hostile_site, tmp_path):
-    assert [row["url"] for row in stored(tmp_path)] == [f"{hostile_site.base_url}/ok"]
+def test_file_links_are_not_stored(feed_with_file_links):
+    assert [row["url"] for row in stored(feed_with_file_links.dir)] == [f"{feed_with_file_links.base}/ok"]
 
 
 def test_file_links_are_counted_as_refused(feed_with_file_links):
-    assert feed_with_file_links.errors == 2
+    assert feed_with_file_links.result.errors == 2
 
 
 def test_file_link_refusal_is_named(feed_with_file_links):
-    assert "refused: file: is not http(s)" in feed_with_file_links.message
+    assert "refused: file: is not http(s)" in feed_with_file_links.result.message
 
 
-@pytest.mark.parametrize(("target", "reason"), [
-    ("http://10.0.0.1/latest", "refused: 10.0.0.1 is a private address"),
-    ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local address"),
-    ("http://100.64.0.1/", "refused: 100.64.0.1 is a shared (CGNAT) address"),
-    ("http://[fd00::1]/", "refused: fd00::1 is a private address"),
-])
-def test_redirect_to_private_address_is_refused_despite_local_exemption(hostile_site, tmp_path, target, reason):
-    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/go")]), RSS)
-    hostile_site.redirects["/go"] = target
-    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
-    assert reason in result.message
+PRIVATE_TARGETS = {
+    "http://10.0.0.1/latest": "refused: 10.0.0.1 is a private address",
+    "http://169.254.169.254/latest/meta-data/": "refused: 169.254.169.254 is a link-local address",
+    "http://100.64.0.1/": "refused: 100.64.0.1 is a shared (CGNAT) address",
+    "http://[fd00::1]/": "refused: fd00::1 is a private address",
+}
+
+
+@pytest.fixture(scope="module")
+def private_redirects(tmp_path_factory):
+    """A feed whose article links redirect to private addresses; 127.0.0.0/8 is exempt: the crawl's log."""
+    with fresh_site() as site:
+        links = []
+        for n, target in enumerate(PRIVATE_TARGETS):
+            site.redirects[f"/go/{n}"] = target
+            links.append((str(n), f"{site.base_url}/go/{n}"))
+        site.page("/rss", rss(links), RSS)
+        tmp = tmp_path_factory.mktemp("private-redirects")
+        result = crawl(tmp, f"{site.base_url}/rss")
+        yield result, "\n".join(path.read_text(encoding="utf-8") for path in (tmp / "logs").glob("*.log"))
+
+
+@pytest.mark.parametrize(("target", "reason"), PRIVATE_TARGETS.items())
+def test_redirect_to_private_address_is_refused_despite_local_exemption(private_redirects, target, reason):
+    assert f"errors: {reason} at {target}" in private_redirects[1]
+
+
+def test_redirects_to_private_addresses_are_counted(private_redirects):
+    assert private_redirects[0].errors == len(PRIVATE_TARGETS)
 
 
 def test_numeric_loopback_outside_the_exemption_is_refused(hostile_site, tmp_path):
@@ -150,15 +190,18 @@ def test_unknown_host_is_a_dns_failure(tmp_path):
 
 
 # --- bounded ------------------------------------------------------------------------------------
-@pytest.fixture
-def gzip_bomb_crawl(hostile_site, tmp_path):
-    hostile_site.page("/rss", rss([("a", f"{hostile_site.base_url}/bomb")]), RSS)
-    hostile_site.page("/bomb", gzip_bomb(), "text/html", **{"Content-Encoding": "gzip"})
-    return crawl(tmp_path, f"{hostile_site.base_url}/rss")
+@pytest.fixture(scope="module")
+def gzip_bomb_crawl(tmp_path_factory):
+    with fresh_site() as site:
+        site.page("/rss", rss([("a", f"{site.base_url}/bomb")]), RSS)
+        site.page("/bomb", gzip_bomb(), "text/html", **{"Content-Encoding": "gzip"})
+        tmp = tmp_path_factory.mktemp("gzip-bomb")
+        yield Crawled(crawl(tmp, f"{site.base_url}/rss"), site.base_url, tmp)
 
 
-def test_gzip_bomb_is_too_large_not_robots(gzip_bomb_crawl, hostile_site):
-    assert gzip_bomb_crawl.message == f"too large: over 10 MB once decompressed at {hostile_site.base_url}/bomb"
+def test_gzip_bomb_is_too_large_not_robots(gzip_bomb_crawl):
+    assert gzip_bomb_crawl.result.message == (
+        f"too large: over 10 MB once decompressed at {gzip_bomb_crawl.base}/bomb")
 
 
 def test_gzip_bomb_crawl_stays_small(gzip_bomb_crawl):
@@ -180,19 +223,22 @@ def test_fifty_mb_page_without_length_is_too_large(hostile_site, tmp_path):
     assert result.message == f"too large: over 10 MB at {hostile_site.base_url}/big"
 
 
-@pytest.fixture
-def impersonating_crawl(hostile_site, tmp_path):
-    """The impersonate (curl) fetcher, which resolves names and decompresses by itself."""
-    base = hostile_site.base_url
-    hostile_site.page("/rss", rss([("a", f"{base}/bomb"), ("b", f"{base}/big"), ("c", f"{base}/go")]), RSS)
-    hostile_site.page("/bomb", gzip_bomb(), "text/html", **{"Content-Encoding": "gzip"})
-    hostile_site.routes["/big"] = (200, {}, big_page(50 * MB))
-    hostile_site.redirects["/go"] = "http://169.254.169.254/latest/meta-data/"
-    registry = tmp_path / "sources.toml"
-    registry.write_text(FEED_SOURCE.replace("{feed}", f"{base}/rss") + 'fetcher = "impersonate"\n', encoding="utf-8")
-    source = load_sources(registry)["hostile-feed"]
-    run_crawl(source, tmp_path / "c.db", registry, log_dir=tmp_path / "logs", timeout_s=180, settings=NO_RETRY)
-    return "\n".join(path.read_text(encoding="utf-8") for path in (tmp_path / "logs").glob("*.log"))
+@pytest.fixture(scope="module")
+def impersonating_crawl(tmp_path_factory):
+    """The impersonate (curl) fetcher, which resolves names and decompresses by itself: its log."""
+    with fresh_site() as site:
+        base = site.base_url
+        site.page("/rss", rss([("a", f"{base}/bomb"), ("b", f"{base}/big"), ("c", f"{base}/go")]), RSS)
+        site.page("/bomb", gzip_bomb(), "text/html", **{"Content-Encoding": "gzip"})
+        site.routes["/big"] = (200, {}, big_page(50 * MB))
+        site.redirects["/go"] = "http://169.254.169.254/latest/meta-data/"
+        tmp = tmp_path_factory.mktemp("impersonate")
+        registry = tmp / "sources.toml"
+        registry.write_text(FEED_SOURCE.replace("{feed}", f"{base}/rss") + 'fetcher = "impersonate"\n',
+                            encoding="utf-8")
+        source = load_sources(registry)["hostile-feed"]
+        run_crawl(source, tmp / "c.db", registry, log_dir=tmp / "logs", timeout_s=180, settings=NO_RETRY)
+        yield base, "\n".join(path.read_text(encoding="utf-8") for path in (tmp / "logs").glob("*.log"))
 
 
 @pytest.mark.parametrize("line", [
@@ -200,8 +246,9 @@ def impersonating_crawl(hostile_site, tmp_path):
     "errors: too large: over 10 MB at {base}/big",
     "errors: refused: 169.254.169.254 is a link-local address at http://169.254.169.254/latest/meta-data/",
 ])
-def test_impersonate_fetcher_is_bounded_and_guarded(impersonating_crawl, hostile_site, line):
-    assert line.format(base=hostile_site.base_url) in impersonating_crawl
+def test_impersonate_fetcher_is_bounded_and_guarded(impersonating_crawl, line):
+    base, log = impersonating_crawl
+    assert line.format(base=base) in log
 
 
 def test_long_page_is_cut_to_the_statement_cap(hostile_site, tmp_path):
@@ -216,26 +263,28 @@ def test_long_page_is_cut_to_the_statement_cap(hostile_site, tmp_path):
 COE_TEXT = "МИД России заявляет о выходе из Совета Европы и о работе Парламентской ассамблеи Совета Европы"
 
 
-@pytest.fixture
-def cyrillic_crawl(hostile_site, tmp_path):
-    base = hostile_site.base_url
-    # No charset anywhere: not in the header, no <meta>, no XML encoding, no BOM.
-    feed = rss([("Заявление МИД России о Совете Европы", f"{base}/koi8")]).encode("cp1251")
-    hostile_site.page("/rss", feed, RSS)
-    hostile_site.page("/koi8", article("Заявление МИД России о Совете Европы", COE_TEXT).encode("koi8-r"))
-    return crawl(tmp_path, f"{base}/rss")
+@pytest.fixture(scope="module")
+def cyrillic_crawl(tmp_path_factory):
+    with fresh_site() as site:
+        base = site.base_url
+        # No charset anywhere: not in the header, no <meta>, no XML encoding, no BOM.
+        feed = rss([("Заявление МИД России о Совете Европы", f"{base}/koi8")]).encode("cp1251")
+        site.page("/rss", feed, RSS)
+        site.page("/koi8", article("Заявление МИД России о Совете Европы", COE_TEXT).encode("koi8-r"))
+        tmp = tmp_path_factory.mktemp("cyrillic")
+        yield Crawled(crawl(tmp, f"{base}/rss"), base, tmp)
 
 
-def test_undeclared_cyrillic_page_is_decoded(cyrillic_crawl, tmp_path):
-    assert stored(tmp_path)[0]["title"] == "Заявление МИД России о Совете Европы"
+def test_undeclared_cyrillic_page_is_decoded(cyrillic_crawl):
+    assert stored(cyrillic_crawl.dir)[0]["title"] == "Заявление МИД России о Совете Европы"
 
 
-def test_undeclared_cyrillic_text_is_decoded(cyrillic_crawl, tmp_path):
-    assert COE_TEXT in stored(tmp_path)[0]["text"]
+def test_undeclared_cyrillic_text_is_decoded(cyrillic_crawl):
+    assert COE_TEXT in stored(cyrillic_crawl.dir)[0]["text"]
 
 
-def test_undeclared_cyrillic_statement_is_tagged(cyrillic_crawl, tmp_path):
-    assert "coe" in tags(tmp_path)
+def test_undeclared_cyrillic_statement_is_tagged(cyrillic_crawl):
+    assert "coe" in tags(cyrillic_crawl.dir)
 
 
 def test_undeclared_cp1251_feed_titles_are_decoded(hostile_site, tmp_path):
@@ -258,29 +307,31 @@ RECAPTCHA_HEAD = "<script src='https://www.google.com/recaptcha/api.js'></script
     "<script>var captcha = {};</script>" + "<script>" + "x=1;" * 4400 + "</script>")
 
 
-@pytest.fixture
-def partly_challenged_crawl(hostile_site, tmp_path):
-    base = hostile_site.base_url
-    hostile_site.page("/rss", rss([("one", f"{base}/one"), ("two", f"{base}/two"),
-                                   ("wall", f"{base}/wall"), ("tass", f"{base}/tass")]), RSS)
-    hostile_site.page("/one", article("Первое заявление", "Текст первого заявления министерства"))
-    hostile_site.page("/two", article("Второе заявление", "Текст второго заявления министерства"))
-    hostile_site.page("/wall", CHALLENGE)
-    # A real article that loads reCAPTCHA and Cloudflare's script for its comment form.
-    head = RECAPTCHA_HEAD + "<script src='/cdn-cgi/challenge-platform/scripts/jsd/main.js'></script>"
-    hostile_site.page("/tass", article("Статья с формой комментариев",
-                                         "Длинный текст настоящей статьи о заседании Комитета министров", head))
-    return crawl(tmp_path, f"{base}/rss")
+@pytest.fixture(scope="module")
+def partly_challenged_crawl(tmp_path_factory):
+    with fresh_site() as site:
+        base = site.base_url
+        site.page("/rss", rss([("one", f"{base}/one"), ("two", f"{base}/two"),
+                               ("wall", f"{base}/wall"), ("tass", f"{base}/tass")]), RSS)
+        site.page("/one", article("Первое заявление", "Текст первого заявления министерства"))
+        site.page("/two", article("Второе заявление", "Текст второго заявления министерства"))
+        site.page("/wall", CHALLENGE)
+        # A real article that loads reCAPTCHA and Cloudflare's script for its comment form.
+        head = RECAPTCHA_HEAD + "<script src='/cdn-cgi/challenge-platform/scripts/jsd/main.js'></script>"
+        site.page("/tass", article("Статья с формой комментариев",
+                                   "Длинный текст настоящей статьи о заседании Комитета министров", head))
+        tmp = tmp_path_factory.mktemp("challenges")
+        yield Crawled(crawl(tmp, f"{base}/rss"), base, tmp)
 
 
-def test_real_articles_among_challenges_are_stored(partly_challenged_crawl, hostile_site, tmp_path):
-    base = hostile_site.base_url
-    assert [r["url"] for r in stored(tmp_path)] == [f"{base}/one", f"{base}/tass", f"{base}/two"]
+def test_real_articles_among_challenges_are_stored(partly_challenged_crawl):
+    base = partly_challenged_crawl.base
+    assert [r["url"] for r in stored(partly_challenged_crawl.dir)] == [f"{base}/one", f"{base}/tass", f"{base}/two"]
 
 
-def test_challenge_among_articles_is_named(partly_challenged_crawl, hostile_site):
-    assert f"challenge page (cdn-cgi/challenge-platform) with HTTP 200 at {hostile_site.base_url}/wall" in (
-        partly_challenged_crawl.message)
+def test_challenge_among_articles_is_named(partly_challenged_crawl):
+    assert f"challenge page (cdn-cgi/challenge-platform) with HTTP 200 at {partly_challenged_crawl.base}/wall" in (
+        partly_challenged_crawl.result.message)
 
 
 # --- the address actually connected to ----------------------------------------------------------
