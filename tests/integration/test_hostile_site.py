@@ -19,7 +19,7 @@ from scheduler.cli import LOCAL_SITE_SETTINGS
 from scheduler.crawl import CrawlResult, run_crawl
 from spiders.sources import load_sources
 
-from .hostile_site import MB, HostileSite, big_page, gzip_bomb, reset_connection, streamed_page
+from .hostile_site import MB, HostileSite, big_page, gzip_bomb, hang, reset_connection, streamed_page
 
 FEED_SOURCE = """
 [[source]]
@@ -182,6 +182,19 @@ def test_redirect_loop_is_named(hostile_site, tmp_path):
     hostile_site.redirects["/loop"] = "/rss"
     result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
     assert result.message.startswith("too many redirects")
+
+
+def test_robots_txt_is_named_only_when_it_forbids(hostile_site, tmp_path):
+    hostile_site.page("/robots.txt", "User-agent: *\nDisallow: /rss\n", "text/plain")
+    hostile_site.page("/rss", rss([]), RSS)
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss")
+    assert result.message == f"forbidden by robots.txt at {hostile_site.base_url}/rss"
+
+
+def test_slow_answer_is_timed_out(hostile_site, tmp_path):
+    hostile_site.routes["/rss"] = (200, {}, hang(10))
+    result = crawl(tmp_path, f"{hostile_site.base_url}/rss", {**NO_RETRY, "DOWNLOAD_TIMEOUT": "1"})
+    assert result.message == f"timed out at {hostile_site.base_url}/rss"
 
 
 def test_unknown_host_is_a_dns_failure(tmp_path):
