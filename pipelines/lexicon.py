@@ -144,7 +144,7 @@ def _nested_repeat(items, inside: bool) -> bool:
     """Whether a parsed pattern repeats something that itself repeats, under a large repeat."""
     for op, av in items:
         if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
-            low, high, sub = av
+            _low, high, sub = av
             if inside and high > 1:
                 return True
             if _nested_repeat(sub, inside or high == _sre.MAXREPEAT or high > _MANY):

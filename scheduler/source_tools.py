@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse, TextResponse
@@ -26,7 +25,6 @@ from spiders.govuk import GovUkSpider
 from spiders.items import Statement
 from spiders.sources import Source, spider_classes
 
-
 # `communique extract` reports these as "blocked" (exit 3) and "parse-failed" (exit 1).
 Blocked = PageBlockedError
 
@@ -37,7 +35,7 @@ def spider_class(name: str) -> type[SourceSpider]:
 
 def _site_host(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def source_urls(source: Source) -> tuple[str, ...]:

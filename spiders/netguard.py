@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
-from scrapy.utils.defer import deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
@@ -165,7 +165,6 @@ class PublicOnlyMiddleware:
             options = dict(request.meta.get("impersonate_curl_options") or {})
             options["RESOLVE"] = [f"{host}:{port}:{_bracketed(addresses[0])}"]
             request.meta["impersonate_curl_options"] = options
-        return None
 
     async def addresses_of(self, host: str, port: int) -> list[IPAddress]:
         literal = literal_address(host)
@@ -173,7 +172,7 @@ class PublicOnlyMiddleware:
             return [literal]
         if host not in self.addresses:
             try:
-                self.addresses[host] = await deferred_to_future(threads.deferToThread(resolve, host, port))
+                self.addresses[host] = await maybe_deferred_to_future(threads.deferToThread(resolve, host, port))
             except (socket.gaierror, UnicodeError) as exc:
                 raise DNSLookupError(host) from exc
         return self.addresses[host]
@@ -192,10 +191,10 @@ class _PublicOnlyReceiver:
         self.host = host
         self.allowed = allowed
 
-    def resolutionBegan(self, resolution) -> None:  # noqa: N802 (Twisted's interface)
+    def resolutionBegan(self, resolution) -> None:
         self.receiver.resolutionBegan(resolution)
 
-    def addressResolved(self, address) -> None:  # noqa: N802
+    def addressResolved(self, address) -> None:
         try:
             why = address_refusal(ipaddress.ip_address(address.host), self.allowed)
         except ValueError:
@@ -206,7 +205,7 @@ class _PublicOnlyReceiver:
             return
         self.receiver.addressResolved(address)
 
-    def resolutionComplete(self) -> None:  # noqa: N802
+    def resolutionComplete(self) -> None:
         self.receiver.resolutionComplete()
 
 
@@ -233,7 +232,7 @@ class PublicOnlyResolver:
         self.name_resolver = self.reactor.nameResolver
         self.reactor.installNameResolver(self)
 
-    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # noqa: N802,N803
-                        transportSemantics="TCP"):  # noqa: N803
+    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,
+                        transportSemantics="TCP"):
         receiver = _PublicOnlyReceiver(resolutionReceiver, hostName, self.allowed)
         return self.name_resolver.resolveHostName(receiver, hostName, portNumber, addressTypes, transportSemantics)

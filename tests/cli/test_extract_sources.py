@@ -62,3 +62,13 @@ def test_extract_without_source_uses_the_edition():
     result = extract(str(FIXTURES / "mid-ru-en" / "article_1975535_en.html"), "--url",
                      "https://www.mid.ru/en/foreign_policy/news/1975535/")
     assert json.loads(result.output)[0]["source"] == "mid-ru-en"
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8-r"])
+def test_saved_page_without_charset_is_detected(tmp_path, encoding):
+    text = "Министерство иностранных дел России заявляет о выходе из Совета Европы. " * 8
+    saved = tmp_path / "page.html"
+    saved.write_bytes(f"<html><body><article><h1>Заявление МИД России</h1><p>{text}</p></article></body></html>"
+                      .encode(encoding))
+    result = extract(str(saved), "--url", "https://mid.ru/ru/foreign_policy/news/1/", "--source", "mid-ru-ru")
+    assert json.loads(result.output)[0]["title"] == "Заявление МИД России"

@@ -107,7 +107,7 @@ class HostileSite(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: HostileSite
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.server.hits.append(self.path)
         if self.path in self.server.redirects:
             self.send_response(302)

@@ -21,13 +21,9 @@ TEN_MB = 10 * 1024 * 1024
 
 def wrapped(outer: type[Exception], inner: Exception) -> Exception:
     """As Scrapy raises them: its own exception, caused by Twisted's."""
-    try:
-        try:
-            raise inner
-        except Exception as exc:
-            raise outer(str(exc)) from exc
-    except Exception as exc:
-        return exc
+    error = outer(str(inner))
+    error.__cause__ = inner
+    return error
 
 
 def curl_error(code: int) -> Exception:
