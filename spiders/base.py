@@ -248,4 +248,3 @@ class SourceSpider(scrapy.Spider):
             redirects = response.meta.get("redirect_urls", []) if response.request else []
             item.aliases = [u for u in redirects if u != response.url]
             yield item
-
