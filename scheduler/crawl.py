@@ -60,10 +60,12 @@ def crawl_command(source: Source, db_path: Path, sources_path: Path, run_id: str
         "LOG_FILE_APPEND": "False",
     }
     if source.fetcher == "impersonate":
-        # Browser TLS fingerprints for sites that refuse plain clients (scrapy-impersonate).
+        # Browser TLS fingerprints for sites that refuse plain clients (scrapy-impersonate). The
+        # whole dict replaces the settings' one, so the non-web schemes are switched off again here.
         values["DOWNLOAD_HANDLERS"] = (
             '{"http": "scrapy_impersonate.ImpersonateDownloadHandler",'
-            ' "https": "scrapy_impersonate.ImpersonateDownloadHandler"}'
+            ' "https": "scrapy_impersonate.ImpersonateDownloadHandler",'
+            ' "file": null, "ftp": null, "s3": null, "data": null}'
         )
     values.update(settings or {})
     for key, value in values.items():

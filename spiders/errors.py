@@ -50,3 +50,11 @@ class EvalSetError(CommuniqueError, ValueError):
 
 class SchedulerLockedError(CommuniqueError):
     """Raised when `communique schedule` is started on a database another scheduler is already running on."""
+
+
+class PageBlockedError(CommuniqueError):
+    """Raised when a saved page given to `communique extract` is an anti-bot challenge, not content."""
+
+
+class NoStatementError(CommuniqueError):
+    """Raised when a saved page given to `communique extract` holds no statement the source's rules can read."""

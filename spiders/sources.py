@@ -14,6 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cssselect import SelectorError
+from lxml import etree
+from parsel import Selector
+
 from spiders.errors import SourcesError
 from spiders.items import KINDS
 
@@ -139,8 +143,10 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
     values = dict(raw)
     for key in ("feed_urls", "listing_urls", "sitemap_urls", "api_urls"):
         urls = raw.get(key, [])
-        if not isinstance(urls, list) or not all(_url_ok(u) for u in urls):
-            bad = next((u for u in urls if not _url_ok(u)), urls) if isinstance(urls, list) else urls
+        if not isinstance(urls, list):
+            raise fail(key, f'expected a list of URLs (["https://…"]), not {_toml_type(urls)}')
+        bad = next((u for u in urls if not _url_ok(u)), None)
+        if bad is not None:
             raise fail(key, f"not an http(s) URL: {bad!r}")
         values[key] = tuple(urls)
     if not any(values.get(k) for k in ("feed_urls", "listing_urls", "sitemap_urls", "api_urls")):
@@ -207,12 +213,42 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
             ok = isinstance(value, str) or (
                 sub == "remove" and isinstance(value, list) and all(isinstance(v, str) for v in value))
             if not ok:
-                raise fail(f"{key}.{sub}", "a CSS selector string" + (" or a list of them" if sub == "remove" else ""))
+                raise fail(f"{key}.{sub}", "expected a CSS selector string" + (
+                    " or a list of them" if sub == "remove" else "") + f", not {_toml_type(value)}")
+            for css in [value] if isinstance(value, str) else value:
+                problem = css_problem(css)
+                if problem:
+                    raise fail(f"{key}.{sub}", f"bad CSS selector {css!r}: {problem}")
     spider_cls = (spiders or {}).get(raw["spider"])
     needs_link = getattr(spider_cls, "needs_listing_link", False)
     if raw.get("listing_urls") and needs_link and "link" not in raw.get("listing", {}):
         raise fail("listing.link", "listing_urls need a [source.listing] link selector")
     return Source(**values)
+
+
+_PROBE = Selector(text="<html/>")
+
+
+def css_problem(css: str) -> str | None:
+    """Why a CSS selector (parsel's dialect, ::text and ::attr() included) cannot be used, or None.
+
+    Compiled here, on load, so a typo in the registry is one line now rather than a
+    traceback in the middle of a crawl or of `communique extract`.
+    """
+    if not css.strip():
+        return "empty"
+    try:
+        _PROBE.css(css)
+    except (SelectorError, ValueError, etree.XPathError) as exc:
+        return " ".join(str(exc).split()) or exc.__class__.__name__
+    return None
+
+
+def _toml_type(value: object) -> str:
+    """How TOML calls the type of a value, for messages ("a string", "a table" …)."""
+    names = {str: "a string", bool: "true/false", int: "a number", float: "a number", list: "a list",
+             dict: "a table"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), type(value).__name__)
 
 
 def _valid_schedule(schedule: str) -> bool:
