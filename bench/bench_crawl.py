@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.db import open_db  # noqa: E402
-from scheduler.crawl import crawl_command  # noqa: E402
-from spiders.sources import load_sources  # noqa: E402
+from pipelines.db import open_db
+from scheduler.crawl import crawl_command
+from spiders.sources import load_sources
 
 SITE = ROOT.parent / "shared" / "bench" / "site.py"
 METER = '{"crawl_meter.CrawlMeter": 0}'

@@ -15,10 +15,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from spiders.extract import Article, challenge_reason, extract_article, squash
-from spiders.items import Statement
+from spiders.items import STAT, Statement
 from spiders.sources import Source, SourcesError, load_sources
-
-STAT = "communique/"
 
 
 class OfflineStats(dict):

@@ -30,3 +30,7 @@ class DemoContentError(ConfigError):
 
 class StorageError(CommuniqueError, RuntimeError):
     """Raised when the database cannot be opened, read or written (missing, locked, read-only, full, foreign)."""
+
+
+class EmptyStatement(CommuniqueError, ValueError):
+    """Raised when a statement has no title or no text left after normalisation (nothing readable)."""

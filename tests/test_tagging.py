@@ -12,11 +12,11 @@ from pipelines.tagging import (
     ABOUT_THRESHOLD,
     Evidence,
     LexiconError,
-    TaggingPipeline,
     TagResult,
     guess_language,
     load_lexicon,
     tag,
+    tag_statement,
 )
 from pipelines.textnorm import fold_for_matching, normalize_text
 
@@ -275,23 +275,12 @@ def test_default_lexicon_is_cached_and_valid():
         assert name in LEX.tags, name
 
 
-# ------------------------------------------------------------------ pipeline stage
+# ------------------------------------------------------------------ tag stage
 
 
-class _Settings(dict):
-    def get(self, key, default=None):
-        return super().get(key, default)
-
-
-class _Crawler:
-    def __init__(self, settings):
-        self.settings = _Settings(settings)
-
-
-def test_pipeline_sets_item_tags():
+def test_tag_stage_sets_item_tags():
     from spiders.items import Statement
 
-    pipeline = TaggingPipeline.from_crawler(_Crawler({}))
     item = Statement(
         source="x",
         url="https://example.org/1",
@@ -299,15 +288,15 @@ def test_pipeline_sets_item_tags():
         text="The Parliamentary Assembly of the Council of Europe opened its session.",
         language="en",
     )
-    out = pipeline.process_item(item)
+    out = tag_statement(item, LEX)
     assert out is item
     assert [t.tag for t in item.tags][:1] == ["coe"]
     assert "pace" in {t.tag for t in item.tags}
 
 
-def test_pipeline_reads_lexicon_setting(tmp_path):
-    path = _write(tmp_path, GOOD)
-    pipeline = TaggingPipeline.from_crawler(_Crawler({"COMMUNIQUE_LEXICON": str(path)}))
-    assert pipeline.lexicon.path == path
-    item = {"title": "", "text": "PACE and the Council of Europe", "language": "en"}
-    assert [t.tag for t in pipeline.process_item(item)["tags"]] == ["coe"]  # the small lexicon knows no PACE
+def test_tag_stage_uses_the_lexicon_it_is_given(tmp_path):
+    from spiders.items import Statement
+
+    small = load_lexicon(_write(tmp_path, GOOD))
+    item = Statement(source="x", url="https://example.org/2", text="PACE and the Council of Europe", language="en")
+    assert [t.tag for t in tag_statement(item, small).tags] == ["coe"]  # the small lexicon knows no PACE
