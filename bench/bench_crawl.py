@@ -163,6 +163,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8, help="requests at once, for both crawls")
     ap.add_argument("--rounds", type=int, default=1, help="alternate the two crawls this many times")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("-s", "--communique-setting", action="append", default=[], metavar="NAME=VALUE",
+                    help="a Scrapy setting for the communique crawl only, to try a change (e.g. CONCURRENT_ITEMS=1)")
     args = ap.parse_args()
     if not SITE.exists():
         sys.exit(f"bench site not found at {SITE}")
@@ -171,13 +173,14 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, str(SITE), "--n", str(args.n), "--port", str(port)],
                               stdout=subprocess.PIPE, text=True)
     settings = same_work(args.concurrency)
+    extra = dict(pair.split("=", 1) for pair in args.communique_setting)
     pages = (args.n + 24) // 25
     ours, bare = [], []
     try:
         server.stdout.readline()  # "serving N statements on URL"
         for _ in range(args.rounds):
             with tempfile.TemporaryDirectory() as tmp:
-                ours.append(crawl_communique(base, pages, Path(tmp), settings, args.timeout))
+                ours.append(crawl_communique(base, pages, Path(tmp), dict(settings, **extra), args.timeout))
             with tempfile.TemporaryDirectory() as tmp:
                 bare.append(crawl_bare(base, pages, Path(tmp), settings, args.timeout))
     finally:
@@ -188,7 +191,8 @@ def main() -> None:
         return statistics.median(per_page(r)[i] for r in rows)
 
     last = ours[-1]
-    print(f"site: {args.n} statements, concurrency {args.concurrency} for both, {args.rounds} round(s)")
+    print(f"site: {args.n} statements, concurrency {args.concurrency} for both, {args.rounds} round(s)"
+          + (f"; communique also with {extra}" if extra else ""))
     print(f"communique: {last['status']}, {last['stored']} statements stored, {last['pages']} pages"
           + (f" ({last['message']})" if last["message"] else ""))
     print(f"bare Scrapy: {bare[-1]['pages']} pages, {bare[-1]['bare_articles']} articles")
