@@ -64,7 +64,7 @@ class StatementPipeline:
         self.writer = StatementWriter(
             open_db(settings.get("COMMUNIQUE_DB")),
             self.run.run_id,
-            batch_size=settings.getint("COMMUNIQUE_STORE_BATCH", 50),
+            batch_size=settings.getint("COMMUNIQUE_STORE_BATCH", 25),
             max_age_s=settings.getfloat("COMMUNIQUE_STORE_BATCH_SECONDS", 5.0),
             on_saved=lambda outcome: self.crawler.stats.inc_value(STAT + OUTCOME_COUNTER[outcome]),
         )

@@ -47,7 +47,8 @@ _MATCH_FOLD = str.maketrans(
         "\u2212": "-",
     }
 )
-_SPACES = re.compile(r"[ \t]+")
+# Runs of spaces and tabs, but not a single space (most matches would replace a space with itself).
+_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
 _LINE_EDGES = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n\n\n+")
 
@@ -81,8 +82,15 @@ def normalize_text(text: str | None) -> str:
         return ""
     text = strip_controls(unicodedata.normalize("NFC", text))
     text = _remove(_remove(text, _INVISIBLE), _SPACE_VARIANTS, " ")
-    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    # Each regex only where it has work (the `in` tests run at C speed; a regex scan of a 3 KB
+    # text that finds nothing costs tens of microseconds).
+    if "\t" in text or "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_EDGES.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 _MATCH_PAIRS = [(chr(k), v) for k, v in _MATCH_FOLD.items()]

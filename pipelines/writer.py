@@ -27,7 +27,7 @@ OUTCOME_COUNTER = {"new": "new", "sighting": "sightings", "known": "known"}
 
 
 class StatementWriter:
-    def __init__(self, store: Store, run_id: str | None, *, batch_size: int = 50, max_age_s: float = 5.0,
+    def __init__(self, store: Store, run_id: str | None, *, batch_size: int = 25, max_age_s: float = 5.0,
                  on_saved: Callable[[str], None] | None = None):
         self.store = store
         self.run_id = run_id

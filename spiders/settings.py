@@ -62,10 +62,11 @@ ITEM_PIPELINES = {"pipelines.item_pipeline.StatementPipeline": 300}
 # at 100 (its default) that was ~100 tasks per page; 8 saved 11-21 % of a crawl's CPU.
 CONCURRENT_ITEMS = 8
 # The store stage writes statements in batches, one transaction each (one per statement was
-# half its cost): a batch is written when it holds this many, or when its oldest statement
-# waited this long, and whenever the crawl pauses or ends. A crash loses at most the
+# half its cost; measured: 0.30 ms per statement alone, 0.17 in batches of 25, 0.16 of 50):
+# a batch is written when it holds this many, or when its oldest statement waited this
+# long, and whenever the crawl pauses or ends. A crash loses at most the
 # unwritten batch, which is not known and so is read again by the next crawl.
-COMMUNIQUE_STORE_BATCH = 50
+COMMUNIQUE_STORE_BATCH = 25
 COMMUNIQUE_STORE_BATCH_SECONDS = 5.0
 
 TELNETCONSOLE_ENABLED = False
