@@ -61,11 +61,12 @@ class StatementPipeline:
             return
         self.run.open_spider()
         settings = self.crawler.settings
+        # Batch size and age: spiders/settings.py (unset, every statement is written at once).
         self.writer = StatementWriter(
             open_db(settings.get("COMMUNIQUE_DB")),
             self.run.run_id,
-            batch_size=settings.getint("COMMUNIQUE_STORE_BATCH", 25),
-            max_age_s=settings.getfloat("COMMUNIQUE_STORE_BATCH_SECONDS", 5.0),
+            batch_size=settings.getint("COMMUNIQUE_STORE_BATCH"),
+            max_age_s=settings.getfloat("COMMUNIQUE_STORE_BATCH_SECONDS"),
             on_saved=lambda outcome: self.crawler.stats.inc_value(STAT + OUTCOME_COUNTER[outcome]),
         )
         # Spiders ask this before requesting an article, to stop at what is stored.
