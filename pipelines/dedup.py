@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
-from scrapy.exceptions import DropItem
-
-from pipelines.db import open_db
 from pipelines.textnorm import fold_for_matching
 from spiders.urls import canonical_url
 
-__all__ = ["DedupPipeline", "canonical_url", "fingerprint"]
+__all__ = ["canonical_url", "dedup", "fingerprint"]
 
 # Text shorter than this is too generic to identify a statement alone (e.g. a one-line lead).
 MIN_TEXT_FOR_FINGERPRINT = 200
@@ -37,32 +35,17 @@ def fingerprint(title: str, text: str, published=None) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
-class DedupPipeline:
-    """Adds canonical_url and fingerprint; drops a statement whose address is already stored."""
+def dedup(item, is_known_url: Callable[[str], bool]):
+    """The item with its identity keys (canonical address, fingerprint, aliases), or None when
+    its address is already stored: then it needs no further stage.
 
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.store = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self):
-        self.store = open_db(self.crawler.settings.get("COMMUNIQUE_DB"))
-        spider = self.crawler.spider
-        # Spiders ask this before requesting an article, to stop at what is stored.
-        spider.known_url_checker = lambda url: self.store.is_known_url(canonical_url(url))
-
-    def close_spider(self):
-        if self.store:
-            self.store.close()
-
-    def process_item(self, item):
-        item.canonical_url = canonical_url(item.url)
-        item.fingerprint = fingerprint(item.title, item.text, item.published_at)
-        item.aliases = [canonical_url(u) for u in item.aliases]
-        if self.store.is_known_url(item.canonical_url):
-            self.crawler.stats.inc_value("communique/known")
-            raise DropItem(f"already stored: {item.canonical_url}")
-        return item
+    `is_known_url` answers for a canonical address (stored, or waiting in the store stage's
+    batch). The same text at a new address is not decided here: the store stage records it as
+    a sighting of the stored statement, inside the transaction that would otherwise add it.
+    """
+    item.canonical_url = canonical_url(item.url)
+    if is_known_url(item.canonical_url):
+        return None
+    item.fingerprint = fingerprint(item.title, item.text, item.published_at)
+    item.aliases = [canonical_url(u) for u in item.aliases]
+    return item

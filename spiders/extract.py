@@ -17,6 +17,7 @@ from parsel import Selector
 
 from spiders.dates import date_from_metadata, localize, parse_date
 from spiders.sources import Source
+from spiders.text import squash
 
 
 @dataclass
@@ -30,10 +31,6 @@ class Article:
     extra: dict = field(default_factory=dict)
     # Which fields came from the generic fallback, for `sources --check` and health.
     fallbacks: list[str] = field(default_factory=list)
-
-
-def squash(text: str | None) -> str:
-    return " ".join((text or "").split())
 
 
 def node_text(nodes) -> str:

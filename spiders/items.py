@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# The prefix of communique's own crawl counters (communique/pages, communique/new …): spiders
+# count what they fetch and read, the pipeline what it stores; the run status is read from them.
+STAT = "communique/"
+
 KINDS = (
     "statement",
     "comment",
