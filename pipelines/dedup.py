@@ -2,8 +2,11 @@
 
 A statement is identified by its canonical address and by a fingerprint of its text:
 the same address seen again is known; the same text at another address is a new
-sighting of the stored statement, not a new statement. (Near-duplicates and revisions
-build on these two keys.)
+sighting of the stored statement, not a new statement. The address is the URL identity of
+pipelines/identity.py (tracking parameters and AMP/print views folded away); the source's
+identity rule adds a key shared by a document's addresses and language versions. A known
+address whose text changed passes on: the store records it as a revision. (Near-copies,
+translations and coverage are decided in the store: pipelines/linking.py.)
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from scrapy.exceptions import DropItem
 
 from pipelines.db import open_db
 from pipelines.textnorm import fold_for_matching
-from spiders.urls import canonical_url
+from pipelines.identity import canonical_url, compile_rule, identity_key
 
 __all__ = ["DedupPipeline", "canonical_url", "fingerprint"]
 
@@ -43,6 +46,7 @@ class DedupPipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.store = None
+        self.identity_rule = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -51,6 +55,8 @@ class DedupPipeline:
     def open_spider(self):
         self.store = open_db(self.crawler.settings.get("COMMUNIQUE_DB"))
         spider = self.crawler.spider
+        rule = getattr(getattr(spider, "source", None), "identity", "")
+        self.identity_rule = compile_rule(rule) if rule else None
         # Spiders ask this before requesting an article, to stop at what is stored.
         spider.known_url_checker = lambda url: self.store.is_known_url(canonical_url(url))
 
@@ -62,7 +68,8 @@ class DedupPipeline:
         item.canonical_url = canonical_url(item.url)
         item.fingerprint = fingerprint(item.title, item.text, item.published_at)
         item.aliases = [canonical_url(u) for u in item.aliases]
-        if self.store.is_known_url(item.canonical_url):
+        item.identity_key = identity_key(item.url, self.identity_rule) or ""
+        if self.store.fingerprint_at(item.canonical_url) == item.fingerprint:
             self.crawler.stats.inc_value("communique/known")
             raise DropItem(f"already stored: {item.canonical_url}")
         return item

@@ -103,8 +103,10 @@ class StoragePipeline:
             self._error(f"database error: {exc}")
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
             raise DropItem(f"not stored ({exc}): {item.url}") from None
-        key = {"new": "new", "sighting": "sightings", "known": "known"}[outcome]
+        key = {"new": "new", "sighting": "sightings", "known": "known", "revision": "known"}[outcome]
         self.crawler.stats.inc_value(STAT + key)
+        if outcome == "revision":
+            self.crawler.stats.inc_value(STAT + "revisions")
         return item
 
     def spider_closed(self, spider, reason):
