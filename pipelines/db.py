@@ -205,6 +205,34 @@ def _m0005(db: Database) -> None:
             canonical_url TEXT NOT NULL, statement_id INTEGER NOT NULL REFERENCES statements(id),
             language TEXT, PRIMARY KEY (canonical_url, statement_id))"""
     )
+    # 0001 made an alert unique per (statement, subscription, recipient), which leaves no room
+    # for the `updated` alert of an edited statement: rebuild the outbox without it (one alert
+    # per story, subscription and kind stays, as idx_alerts_story).
+    db.execute(
+        """CREATE TABLE alerts_0005 (
+            id INTEGER PRIMARY KEY,
+            statement_id INTEGER NOT NULL REFERENCES statements(id),
+            subscription TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            story_id INTEGER,
+            kind TEXT NOT NULL DEFAULT 'new',
+            due_at TEXT,
+            next_attempt_at TEXT,
+            message_id TEXT,
+            UNIQUE (statement_id, subscription, recipient, kind))"""
+    )
+    columns = ("id, statement_id, subscription, recipient, status, attempts, created_at, sent_at, last_error, "
+               "story_id, kind, due_at, next_attempt_at, message_id")
+    db.execute(f"INSERT INTO alerts_0005 ({columns}) SELECT {columns} FROM alerts")
+    db.execute("DROP TABLE alerts")
+    db.execute("ALTER TABLE alerts_0005 RENAME TO alerts")
+    db.execute("CREATE UNIQUE INDEX idx_alerts_story ON alerts(story_id, subscription, kind)")
+    db.execute("CREATE INDEX idx_alerts_due ON alerts(status, due_at)")
     # Where a statement joined its story and why (relation, score), for `show`.
     db.execute(
         """CREATE TABLE story_links (
@@ -514,8 +542,10 @@ class Store:
         until: str | None = None,
         min_score: float | None = None,
         limit: int = 20,
+        collapse_stories: bool = False,
     ) -> list[dict]:
-        """Statements matching all given filters, newest first."""
+        """Statements matching all given filters, newest first; with `collapse_stories`, one row
+        per story (its newest matching statement, with `story_matches`: how many matched)."""
         joins, join_params, where, params = [], [], [], []
         if query:
             joins.append("JOIN statements_fts f ON f.rowid = s.id")
@@ -542,13 +572,16 @@ class Store:
         ordered = join_params + params
         sql = (
             "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.language, s.kind, "
-            "s.speaker, substr(s.text, 1, 300) AS excerpt FROM statements s "
+            "s.speaker, s.story_id, substr(s.text, 1, 300) AS excerpt FROM statements s "
             + " ".join(joins)
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY coalesce(s.published_at, s.first_seen_at) DESC, s.id DESC LIMIT ?"
         )
-        ordered.append(int(limit))
+        # Collapsing reads more rows than it shows: a story's other statements fill the gaps.
+        ordered.append(int(limit) * (10 if collapse_stories else 1))
         rows = list(self.db.query(sql, ordered))
+        if collapse_stories:
+            rows = collapse_by_story(rows)[: int(limit)]
         self._attach_tags(rows)
         return rows
 
@@ -577,12 +610,37 @@ class Store:
         row["extra"] = json.loads(row["extra"] or "{}")
         row["sightings"] = list(
             self.db.query(
-                "SELECT source, url, first_seen_at, last_seen_at FROM sightings WHERE statement_id = ? ORDER BY id",
+                "SELECT source, url, first_seen_at, last_seen_at, match, similarity, title FROM sightings "
+                "WHERE statement_id = ? ORDER BY id",
                 [statement_id],
             )
         )
         self._attach_tags([row])
         return row
+
+    def get_revisions(self, statement_id: int) -> list[dict]:
+        """Every kept version of a statement, oldest first (empty: never edited)."""
+        return list(self.db.query(
+            "SELECT number, title, text, fingerprint, fetched_at, words_changed, chars_changed, share_changed, "
+            "substantive FROM revisions WHERE statement_id = ? ORDER BY number", [statement_id]))
+
+    def get_story(self, statement_id: int) -> dict:
+        """The story a statement belongs to: its id, the statement it is about (the first
+        non-news member, else the first), translations and coverage, with how each was linked."""
+        story_id = self.db.execute("SELECT story_id FROM statements WHERE id = ?", [statement_id]).fetchone()[0]
+        members = list(self.db.query(
+            """SELECT s.id, s.source, s.url, s.title, s.language, s.published_at, s.story_role,
+                      so.name AS source_name, so.publisher, l.relation, l.score, l.linked_to
+               FROM statements s LEFT JOIN sources so ON so.id = s.source
+               LEFT JOIN story_links l ON l.statement_id = s.id
+               WHERE s.story_id = ? ORDER BY s.id""", [story_id]))
+        lead = next((m for m in members if m["publisher"] != "news"), members[0] if members else None)
+        lead_id = lead["id"] if lead else statement_id
+        translations = [m for m in members if m["relation"] == "translation"]
+        coverage = [m for m in members if m["story_role"] == "coverage"]
+        others = [m for m in members if m["id"] != lead_id and m not in translations and m not in coverage]
+        return {"story_id": story_id, "statement_id": lead_id, "translations": translations,
+                "coverage": coverage, "others": others, "size": len(members)}
 
     def source_overview(self) -> list[dict]:
         """Per source: statements stored, CoE statements, and the last run's outcome."""
@@ -609,6 +667,19 @@ class Store:
             "sources": q("SELECT count(*) FROM sources").fetchone()[0],
             "runs": q("SELECT count(*) FROM crawl_runs").fetchone()[0],
         }
+
+
+def collapse_by_story(rows: list[dict]) -> list[dict]:
+    """The first row of each story, in order, with `story_matches` counting the story's rows."""
+    first: dict[int, dict] = {}
+    for row in rows:
+        key = row.get("story_id") or row["id"]
+        if key in first:
+            first[key]["story_matches"] += 1
+        else:
+            row["story_matches"] = 1
+            first[key] = row
+    return list(first.values())
 
 
 def fts_query(text: str) -> str:

@@ -17,8 +17,8 @@ import re
 from scrapy.exceptions import DropItem
 
 from pipelines.db import open_db
-from pipelines.textnorm import fold_for_matching
 from pipelines.identity import canonical_url, compile_rule, identity_key
+from pipelines.textnorm import fold_for_matching
 
 __all__ = ["DedupPipeline", "canonical_url", "fingerprint"]
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-__all__ = ["canonical_url", "identity_key", "compile_rule", "site_of"]
+__all__ = ["canonical_url", "compile_rule", "identity_key", "site_of"]
 
 # Query parameters that say how a reader arrived, not what they read.
 TRACKING_PARAMS = re.compile(

@@ -26,7 +26,7 @@ from datasketch import MinHash
 
 from pipelines.textnorm import fold_for_matching
 
-__all__ = ["NearCopySettings", "Signature", "signature", "store_signature", "find_near_copy", "NearCopy"]
+__all__ = ["NearCopy", "NearCopySettings", "Signature", "find_near_copy", "signature", "store_signature"]
 
 _WORD = re.compile(r"\w+")
 

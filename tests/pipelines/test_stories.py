@@ -106,7 +106,7 @@ def test_report_first_the_statement_joins_its_story_later(store):
 
 
 def test_coverage_needs_the_72_hour_window(store):
-    _, sid = store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT))
+    _, _sid = store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT))
     _, rid = store.save(item("ukrinform-en", "https://www.ukrinform.net/rubric-polytics/4002-retold.html",
                              T.RETOLD_TITLE, T.RETOLD_REPORT, at=DAY + timedelta(hours=80)))
     assert story_of(store, rid) == rid
