@@ -80,7 +80,7 @@ def test_show_json_carries_story_and_revisions(store, path):
 
 
 def test_search_collapses_a_story_to_one_row(store, path):
-    sid, uk, q, r = fill(store)
+    sid, _uk, q, r = fill(store)
     rows = json.loads(invoke("search", "register", "--lang", "en", "--format", "json", "--db", path).output)
     assert sorted(row["id"] for row in rows) == sorted([sid, q, r])
     rows = json.loads(invoke("search", "register", "--lang", "en", "--collapse-stories", "--format", "json",
@@ -98,7 +98,7 @@ def subscribe(store, **kw) -> int:
 
 def test_one_mail_per_story_with_translations_and_coverage(store, smtp_server):
     subscribe(store, tags=["coe"])
-    sid, uk, q, r = fill(store)
+    _sid, _uk, _q, _r = fill(store)
     report = send_pending(store, smtp(smtp_server))
     assert report.sent == 1 and len(smtp_server.messages) == 1
     body = smtp_server.messages[0].get_body(("plain",)).get_content()
@@ -113,7 +113,7 @@ def test_one_mail_per_story_with_translations_and_coverage(store, smtp_server):
 
 def test_a_report_that_came_first_alerts_once_for_the_story(store, smtp_server):
     subscribe(store)
-    _, r = store.save(item("ukrinform-en", "https://www.ukrinform.net/rubric-polytics/4002-retold.html",
+    _, _r = store.save(item("ukrinform-en", "https://www.ukrinform.net/rubric-polytics/4002-retold.html",
                            T.RETOLD_TITLE, T.RETOLD_REPORT, at=NOW))
     assert send_pending(store, smtp(smtp_server)).sent == 1
     store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW - timedelta(hours=1)))
@@ -126,7 +126,7 @@ def test_a_substantive_edit_mails_only_update_subscribers(store, smtp_server):
     with time_machine.travel(NOW, tick=False):
         outbox.add_subscription(store, check(Subscription(recipient="editor@example.org", tags=["coe"],
                                                           updates=True)), utcnow())
-    sid, *_ = fill(store)
+    _sid, *_ = fill(store)
     assert send_pending(store, smtp(smtp_server)).sent == 2
     store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT_TYPO_FIX, at=NOW))
     assert send_pending(store, smtp(smtp_server)).sent == 0  # a typo is no news
