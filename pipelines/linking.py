@@ -165,17 +165,21 @@ def translation_of(db, statement_id: int, item) -> int | None:
 
 
 def _window_docs(db, statement_id: int, language: str, moment: datetime, settings: stories.StorySettings):
+    """The statements of the window nearest in time to `moment` (half before, half after),
+    read through the published_at index, with their story terms and tags."""
     span = timedelta(hours=settings.window_hours)
-    rows = db.execute(
-        """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms,
+    half = max(1, settings.max_candidates // 2)
+    at = moment.isoformat(timespec="seconds")
+    select = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms,
                   (SELECT group_concat(tag) FROM statement_tags g WHERE g.statement_id = s.id) AS tags
            FROM statements s JOIN story_terms t ON t.statement_id = s.id
            LEFT JOIN sources so ON so.id = s.source
-           WHERE s.published_at BETWEEN ? AND ? AND s.language IS ? AND s.id != ?
-           ORDER BY abs(julianday(s.published_at) - julianday(?)) LIMIT ?""",
-        [(moment - span).isoformat(timespec="seconds"), (moment + span).isoformat(timespec="seconds"), language,
-         statement_id, moment.isoformat(timespec="seconds"), settings.max_candidates],
-    ).fetchall()
+           WHERE s.published_at {range} AND s.language IS ? AND s.id != ?
+           ORDER BY s.published_at {order} LIMIT ?"""
+    rows = db.execute(select.format(range="BETWEEN ? AND ?", order="DESC"),
+                      [(moment - span).isoformat(timespec="seconds"), at, language, statement_id, half]).fetchall()
+    rows += db.execute(select.format(range="> ? AND s.published_at <= ?", order="ASC"),
+                       [at, (moment + span).isoformat(timespec="seconds"), language, statement_id, half]).fetchall()
     docs = []
     for sid, story_id, role, published, publisher, terms, tags in rows:
         doc = stories.Doc(sid, json.loads(terms), frozenset((tags or "").split(",")) - {""}, _parse(published),

@@ -39,7 +39,9 @@ class StorySettings:
     report_cosine_alone: TF-IDF cosine for a report without a shared specific tag.
     quote_words: a verbatim run of at least this many words makes a quote.
     quote_cosine: the least cosine for a candidate to be checked for quotes at all.
-    max_candidates: statements of the window considered (nearest in time first).
+    max_candidates: statements of the window read (nearest in time, half before, half after);
+    they are also the corpus the IDF is fitted on.
+    min_shared_terms: a candidate sharing fewer of its top terms with the new text is not scored.
     top_terms: terms kept per statement (by frequency) for the cosine.
     """
 
@@ -48,7 +50,8 @@ class StorySettings:
     report_cosine_alone: float = 0.45
     quote_words: int = 12
     quote_cosine: float = 0.08
-    max_candidates: int = 200
+    max_candidates: int = 60
+    min_shared_terms: int = 6
     top_terms: int = 48
 
 
@@ -140,7 +143,8 @@ def coverage_link(doc: Doc, candidates: list[Doc], corpus: list[Doc], load_text,
     statement) within the window; `corpus` is every statement of the window (for IDF);
     `load_text(id)` reads a candidate's text when it must be checked for quotes.
     """
-    candidates = [c for c in candidates if within(doc.published_at, c.published_at, settings.window_hours)]
+    candidates = [c for c in candidates if within(doc.published_at, c.published_at, settings.window_hours)
+                  and len(doc.terms.keys() & c.terms.keys()) >= settings.min_shared_terms]
     if not candidates or not doc.terms:
         return None
     cosines = tfidf_cosines(doc, candidates, corpus)
