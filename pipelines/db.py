@@ -668,6 +668,11 @@ class Store:
             "runs": q("SELECT count(*) FROM crawl_runs").fetchone()[0],
         }
 
+    def last_run_starts(self) -> dict[str, datetime]:
+        """When each source's latest crawl started (any outcome), so a restarted scheduler keeps its cadence."""
+        rows = self.db.execute("SELECT source, max(started_at) FROM crawl_runs GROUP BY source").fetchall()
+        return {source: datetime.fromisoformat(started) for source, started in rows if started}
+
 
 def collapse_by_story(rows: list[dict]) -> list[dict]:
     """The first row of each story, in order, with `story_matches` counting the story's rows."""

@@ -123,3 +123,8 @@ def smtp_settings() -> dict:
         "sender": env("COMMUNIQUE_MAIL_FROM", "communique@localhost"),
         "timeout": env_int("COMMUNIQUE_SMTP_TIMEOUT", 30, minimum=1),
     }
+
+
+def crawl_jobs() -> int:
+    """Crawls the scheduler runs at once at most (`--jobs` overrides it)."""
+    return env_int("COMMUNIQUE_JOBS", 2, minimum=1)

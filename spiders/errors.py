@@ -46,3 +46,7 @@ class MailError(CommuniqueError):
 
 class EvalSetError(CommuniqueError, ValueError):
     """Raised when a tagger evaluation set (tests/data/coe_eval/) is missing, unreadable or malformed."""
+
+
+class SchedulerLockedError(CommuniqueError):
+    """Raised when `communique schedule` is started on a database another scheduler is already running on."""
