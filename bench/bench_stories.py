@@ -31,12 +31,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines import linking, nearcopy, stories  # noqa: E402
-from pipelines.db import open_db  # noqa: E402
-from pipelines.dedup import fingerprint  # noqa: E402
-from pipelines.identity import canonical_url  # noqa: E402
-from spiders.items import Statement  # noqa: E402
-from spiders.sources import Source  # noqa: E402
+from pipelines import linking, nearcopy, stories
+from pipelines.db import open_db
+from pipelines.dedup import fingerprint
+from pipelines.identity import canonical_url
+from spiders.items import Statement
+from spiders.sources import Source
 
 START = datetime(2017, 1, 1, tzinfo=UTC)
 VOCAB = [f"term{i:05d}" for i in range(20000)]

@@ -58,13 +58,18 @@ def same_text(db, item) -> int | None:
 
 
 def near_copy(db, item, sig, settings: nearcopy.NearCopySettings = nearcopy.DEFAULTS):
-    """The stored statement the item republishes (same language), or None."""
+    """The stored statement the item republishes (same language, published within
+    settings.max_days_apart when both dates are known), or None."""
+    moment = _published(item)
 
-    def same_language(statement_id: int) -> bool:
-        row = db.execute("SELECT language FROM statements WHERE id = ?", [statement_id]).fetchone()
-        return bool(row) and (row[0] or "") == (item.language or "")
+    def acceptable(statement_id: int) -> bool:
+        row = db.execute("SELECT language, published_at FROM statements WHERE id = ?", [statement_id]).fetchone()
+        if not row or (row[0] or "") != (item.language or ""):
+            return False
+        other = _parse(row[1])
+        return moment is None or other is None or stories.within(moment, other, settings.max_days_apart * 24)
 
-    return nearcopy.find_near_copy(db, sig, settings, accept=same_language)
+    return nearcopy.find_near_copy(db, sig, settings, accept=acceptable)
 
 
 # --- revisions ----------------------------------------------------------------------------

@@ -43,6 +43,11 @@ class NearCopySettings:
     min_length_ratio: the shorter text has at least this share of the longer one's
     shingles (below: a quote inside a report, not a republication).
     min_shingles: texts shorter than this are left to the exact fingerprint.
+    short_shingles / short_containment: a text of fewer shingles is formulaic ("the Minister
+    met the Ambassador of …"): one name changed in 40 words leaves 0.85 of it in common,
+    so short texts need nearly all of it (0.95).
+    max_days_apart: a republication follows its statement within days; two texts published
+    further apart are two statements, however alike (an annual message, a repeated formula).
     max_candidates: rows read per band (a hot bucket cannot make one decision slow).
     """
 
@@ -52,6 +57,9 @@ class NearCopySettings:
     min_containment: float = 0.8
     min_length_ratio: float = 0.5
     min_shingles: int = 20
+    short_shingles: int = 100
+    short_containment: float = 0.95
+    max_days_apart: float = 7.0
     max_candidates: int = 50
 
     @property
@@ -180,7 +188,10 @@ def find_near_copy(db, sig: Signature | None, settings: NearCopySettings = DEFAU
     ):
         other = Signature.from_blob(count, blob)
         share, ratio = containment(sig, other)
-        if share < settings.min_containment or ratio < settings.min_length_ratio:
+        short = min(sig.shingles, other.shingles) < settings.short_shingles
+        if share < (settings.short_containment if short else settings.min_containment):
+            continue
+        if ratio < settings.min_length_ratio:
             continue
         if accept is not None and not accept(sid):
             continue

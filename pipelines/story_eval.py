@@ -104,7 +104,7 @@ def predict(pair: dict, registry: Registry, workdir: Path) -> str:
     with open_db(path) as store:
         store.upsert_sources([a_src] if a_src.id == b_src.id else [a_src, b_src])
         _, a_id = store.save(_item(pair["a"], a_src))
-        outcome, b_id = store.save(_item(pair["b"], b_src))
+        _outcome, b_id = store.save(_item(pair["b"], b_src))
         if b_id == a_id:
             return "same"
         stories = store.db.execute("SELECT id, story_id FROM statements WHERE id IN (?, ?)", [a_id, b_id]).fetchall()

@@ -101,3 +101,9 @@ TOPIC_DAY2 = """Ukraine thanks the states that took part yesterday in the coordi
 The participants agreed to extend insurance guarantees for merchant ships calling at Ukrainian ports, to set up a mine clearance group of the navies of Romania, Bulgaria and Türkiye, and to share data on threats to shipping. Since the beginning of the year more than four thousand vessels have used the Ukrainian corridor.
 
 The Ministry stresses that freedom of navigation is a principle of international law, and that Ukraine will continue to guarantee the passage of ships carrying food to countries in need, together with its partners."""
+
+# Formulaic readouts: one name and one date apart (two statements, not copies).
+READOUT = ("On {day} October, Minister of Foreign Affairs of Ukraine Andrii Sybiha met with the Ambassador of {country} "
+           "to Ukraine. The parties discussed the implementation of the Peace Formula, the strengthening of air "
+           "defence and the preparation of the next meeting of the Ukraine Defence Contact Group. The Minister thanked "
+           "{country} for its steadfast support of Ukraine's sovereignty and territorial integrity.")

@@ -254,8 +254,15 @@ def test_two_senders_at_once_send_each_alert_once(store, smtp_server):
     import threading
 
     subscribe(store, tags=["coe"])
-    for n in range(5):
-        store.save(statement(f"https://www.coe.int/en/-/d{n}", f"Decision {n}", COE_TEXT + f" Number {n}."), "r1")
+    # Five different statements (near-copies of one text would be one story: pipelines/nearcopy.py)
+    topics = ["the Register of Damage for Ukraine and its claims procedure",
+              "the execution of judgments of the European Court of Human Rights concerning Turkey",
+              "the budget of the Organisation for the next biennium and its priorities",
+              "the situation of children deported from the occupied territories of Ukraine",
+              "the accession of the European Union to the European Convention on Human Rights"]
+    for n, topic in enumerate(topics):
+        text = f"The Committee of Ministers of the Council of Europe today adopted a decision on {topic}. " * 3
+        store.save(statement(f"https://www.coe.int/en/-/d{n}", f"Decision {n}", text), "r1")
     barrier = threading.Barrier(2)
 
     def sender():

@@ -218,3 +218,19 @@ def test_unified_diff_shows_the_added_paragraph():
 def test_longest_shared_run_finds_a_quote():
     assert stories.longest_shared_run(T.QUOTE_REPORT, T.STATEMENT) >= 20
     assert stories.longest_shared_run(T.UNRELATED, T.STATEMENT) < stories.DEFAULTS.quote_words
+
+
+@pytest.mark.parametrize("days", [0, 3, 30])
+def test_formulaic_readouts_one_name_apart_stay_apart(store, days):
+    _, a = store.save(item("mfa-ua-en", "https://mfa.gov.ua/en/news/readout-a", "Minister met the Ambassador",
+                           T.READOUT.format(day=1, country="Brazil")))
+    outcome, b = store.save(item("mfa-ua-en", "https://mfa.gov.ua/en/news/readout-b", "Minister met the Ambassador",
+                                 T.READOUT.format(day=1 + days, country="Indonesia"), at=DAY + timedelta(days=days)))
+    assert outcome == "new" and b != a
+
+
+def test_the_same_text_republished_weeks_later_is_another_statement(store):
+    _, a = store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT))
+    outcome, b = store.save(item("ukrinform-en", "https://www.ukrinform.net/rubric-polytics/5001.html",
+                                 T.REPUBLICATION_TITLE, T.REPUBLICATION, at=DAY + timedelta(days=30)))
+    assert outcome == "new" and b != a

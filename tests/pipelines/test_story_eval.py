@@ -47,7 +47,7 @@ def test_a_malformed_pair_is_one_clear_error(tmp_path):
 def test_no_false_merge_on_the_held_out_part():
     scores = evaluate(load_pairs(TEST_PART))
     print(scores.report())
-    precision, _, tp, fp, _ = scores.linking()
+    _precision, _, tp, fp, _ = scores.linking()
     assert fp == 0, scores.mistakes  # the target: zero false merges
     assert scores.merging()[0] == 1.0
     assert isinstance(scores, Scores) and tp >= 1
