@@ -196,24 +196,27 @@ def _window_docs(db, statement_id: int, language: str, moment: datetime, setting
 
 def coverage_of(db, statement_id: int, item, is_news: bool, tags: frozenset[str],
                 settings: stories.StorySettings = stories.DEFAULTS) -> stories.Link | None:
-    """A news item: the stored statement it covers. A statement: the news report (still a
-    story of its own) that covered it before it was stored."""
+    """A news item: the stored statement it covers, else another report quoting the same
+    words at length. A statement: the news report (still a story of its own) that covered
+    it before it was stored."""
     moment = _published(item)
     if moment is None:
         return None
     corpus = _window_docs(db, statement_id, item.language, moment, settings)
-    if is_news:
-        candidates = [d for d in corpus if not d.extra["news"]]
-    else:
-        candidates = [d for d in corpus if d.extra["news"] and d.story_id == d.id]
-    if not candidates:
-        return None
     doc = stories.Doc(statement_id, stories.top_terms(item.title, item.text), tags, moment, text=item.text)
 
     def load_text(sid: int) -> str:
         return db.execute("SELECT text FROM statements WHERE id = ?", [sid]).fetchone()[0]
 
-    return stories.coverage_link(doc, candidates, corpus, load_text, settings)
+    if not is_news:
+        reports = [d for d in corpus if d.extra["news"] and d.story_id == d.id]
+        return stories.coverage_link(doc, reports, corpus, load_text, settings) if reports else None
+    statements = [d for d in corpus if not d.extra["news"]]
+    link = stories.coverage_link(doc, statements, corpus, load_text, settings) if statements else None
+    if link is None:
+        peers = [d for d in corpus if d.extra["news"]]
+        link = stories.coverage_link(doc, peers, corpus, load_text, settings, peers=True) if peers else None
+    return link
 
 
 def join_story(db, statement_id: int, item, is_news: bool, now: str) -> tuple[int, str | None]:

@@ -38,6 +38,9 @@ class StorySettings:
     report_cosine: TF-IDF cosine for a report that shares a specific tag with the statement.
     report_cosine_alone: TF-IDF cosine for a report without a shared specific tag.
     quote_words: a verbatim run of at least this many words makes a quote.
+    shared_quote_words: two news items sharing a verbatim run this long quote one statement
+    (stored or not: its site may block us) and are one story; shorter shared runs between
+    news items are the agencies' own formulas.
     quote_cosine: the least cosine for a candidate to be checked for quotes at all.
     max_candidates: statements of the window read (nearest in time, half before, half after);
     they are also the corpus the IDF is fitted on.
@@ -49,6 +52,7 @@ class StorySettings:
     report_cosine: float = 0.30
     report_cosine_alone: float = 0.45
     quote_words: int = 12
+    shared_quote_words: int = 25
     quote_cosine: float = 0.08
     max_candidates: int = 60
     min_shared_terms: int = 6
@@ -136,12 +140,13 @@ def within(a: datetime | None, b: datetime | None, hours: float) -> bool:
 
 
 def coverage_link(doc: Doc, candidates: list[Doc], corpus: list[Doc], load_text,
-                  settings: StorySettings = DEFAULTS) -> Link | None:
+                  settings: StorySettings = DEFAULTS, *, peers: bool = False) -> Link | None:
     """The candidate that `doc` covers or is covered by, or None.
 
     `candidates` are the other side (statements for a news item, news items for a
     statement) within the window; `corpus` is every statement of the window (for IDF);
-    `load_text(id)` reads a candidate's text when it must be checked for quotes.
+    `load_text(id)` reads a candidate's text when it must be checked for quotes. With
+    `peers` the candidates are other news items: only a long shared quote links them.
     """
     candidates = [c for c in candidates if within(doc.published_at, c.published_at, settings.window_hours)
                   and len(doc.terms.keys() & c.terms.keys()) >= settings.min_shared_terms]
@@ -157,13 +162,17 @@ def coverage_link(doc: Doc, candidates: list[Doc], corpus: list[Doc], load_text,
         quote = 0
         if rank < 3 and doc.text is not None:
             quote = longest_shared_run(doc.text, load_text(cand.id))
-        if quote >= settings.quote_words:
+        if peers:
+            if quote < settings.shared_quote_words:
+                continue
+            link = Link(cand.id, cand.story_id or cand.id, "shared-quote", round(cos, 4), quote)
+        elif quote >= settings.quote_words:
             link = Link(cand.id, cand.story_id or cand.id, "quote", round(cos, 4), quote)
         elif cos >= settings.report_cosine_alone or (cos >= settings.report_cosine and specific & cand.tags):
             link = Link(cand.id, cand.story_id or cand.id, "report", round(cos, 4))
         else:
             continue
-        key = (link.relation == "quote", link.quote_words, link.cosine)
-        if best is None or key > (best.relation == "quote", best.quote_words, best.cosine):
+        key = (link.relation != "report", link.quote_words, link.cosine)
+        if best is None or key > (best.relation != "report", best.quote_words, best.cosine):
             best = link
     return best
