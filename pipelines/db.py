@@ -401,54 +401,58 @@ class Store:
         """
         now = utcnow()
         with self.write() as db:
-            same = linking.same_statement(db, item)
-            if same is not None:
-                existing, how = same
-                self._insert_aliases(db, existing, item, now, run_id)
-                outcome = "known"
-                if self._own_text(db, existing, item) and linking.record_revision(db, existing, item, now):
-                    self._write_tags(db, existing, item.tags, now)
-                    outcome = "revision"
-                cur = db.execute(
-                    "UPDATE sightings SET last_seen_at = ? WHERE canonical_url = ?", [now, item.canonical_url]
-                )
-                if not cur.rowcount:
-                    self._insert_sighting(db, existing, item, now, run_id, match=how)
-                    outcome = "sighting" if outcome == "known" else outcome
-                return outcome, existing
-            existing = linking.same_text(db, item)
-            sig = nearcopy.signature(item.text)
-            similarity = None
-            how = "text"
-            if existing is None and (found := linking.near_copy(db, item, sig)) is not None:
-                existing, similarity, how = found.statement_id, round(found.containment, 4), "near-copy"
-            if existing is not None:
-                self._insert_aliases(db, existing, item, now, run_id)
-                self._insert_sighting(db, existing, item, now, run_id, match=how, similarity=similarity)
-                return "sighting", existing
-            published = item.published_at
+            return self._save(db, item, now, run_id)
+
+    def _save(self, db: Database, item, now: str, run_id: str | None) -> tuple[str, int]:
+        """`save` inside the caller's write transaction (pipelines/linking.py decides where it belongs)."""
+        same = linking.same_statement(db, item)
+        if same is not None:
+            existing, how = same
+            self._insert_aliases(db, existing, item, now, run_id)
+            outcome = "known"
+            if self._own_text(db, existing, item) and linking.record_revision(db, existing, item, now):
+                self._write_tags(db, existing, item.tags, now)
+                outcome = "revision"
             cur = db.execute(
-                """INSERT INTO statements (source, url, canonical_url, title, text, published_at, published_local,
-                        language, kind, speaker, fingerprint, extra, fetched_at, first_seen_at, crawl_run_id,
-                        identity_key)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    item.source, item.url, item.canonical_url, item.title, item.text, iso_utc(published),
-                    published.isoformat(timespec="seconds") if published else None, item.language, item.kind,
-                    item.speaker or None, item.fingerprint, json.dumps(item.extra, ensure_ascii=False),
-                    iso_utc(item.fetched_at) or now, now, run_id, getattr(item, "identity_key", "") or None,
-                ],
+                "UPDATE sightings SET last_seen_at = ? WHERE canonical_url = ?", [now, item.canonical_url]
             )
-            statement_id = cur.lastrowid
-            db.execute("UPDATE statements SET story_id = ? WHERE id = ?", [statement_id, statement_id])
-            self._insert_sighting(db, statement_id, item, now, run_id)
-            self._insert_aliases(db, statement_id, item, now, run_id)
-            self._write_tags(db, statement_id, item.tags, now)
-            linking.index_text(db, statement_id, item, sig)
-            linking.remember_translations(db, statement_id, item)
-            story_id, _ = linking.join_story(db, statement_id, item, self._is_news(db, item.source), now)
-            queue_alerts(db, statement_id, now, story_id=story_id)  # the outbox: in the same transaction
-            return "new", statement_id
+            if not cur.rowcount:
+                self._insert_sighting(db, existing, item, now, run_id, match=how)
+                outcome = "sighting" if outcome == "known" else outcome
+            return outcome, existing
+        existing = linking.same_text(db, item)
+        sig = nearcopy.signature(item.text)
+        similarity = None
+        how = "text"
+        if existing is None and (found := linking.near_copy(db, item, sig)) is not None:
+            existing, similarity, how = found.statement_id, round(found.containment, 4), "near-copy"
+        if existing is not None:
+            self._insert_aliases(db, existing, item, now, run_id)
+            self._insert_sighting(db, existing, item, now, run_id, match=how, similarity=similarity)
+            return "sighting", existing
+        published = item.published_at
+        cur = db.execute(
+            """INSERT INTO statements (source, url, canonical_url, title, text, published_at, published_local,
+                    language, kind, speaker, fingerprint, extra, fetched_at, first_seen_at, crawl_run_id,
+                    identity_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                item.source, item.url, item.canonical_url, item.title, item.text, iso_utc(published),
+                published.isoformat(timespec="seconds") if published else None, item.language, item.kind,
+                item.speaker or None, item.fingerprint, json.dumps(item.extra, ensure_ascii=False),
+                iso_utc(item.fetched_at) or now, now, run_id, getattr(item, "identity_key", "") or None,
+            ],
+        )
+        statement_id = cur.lastrowid
+        db.execute("UPDATE statements SET story_id = ? WHERE id = ?", [statement_id, statement_id])
+        self._insert_sighting(db, statement_id, item, now, run_id)
+        self._insert_aliases(db, statement_id, item, now, run_id)
+        self._write_tags(db, statement_id, item.tags, now)
+        linking.index_text(db, statement_id, item, sig)
+        linking.remember_translations(db, statement_id, item)
+        story_id, _ = linking.join_story(db, statement_id, item, self._is_news(db, item.source), now)
+        queue_alerts(db, statement_id, now, story_id=story_id)  # the outbox: in the same transaction
+        return "new", statement_id
 
     @staticmethod
     def _own_text(db: Database, statement_id: int, item) -> bool:
