@@ -98,7 +98,12 @@ def build(path: Path, n: int, per_day: int, seed: int = 7) -> None:
     store.close()
 
 
-def probes(n: int, count: int, per_day: int, seed: int = 11) -> list[Statement]:
+def copy_of(n: int) -> int:
+    """The stored statement whose text the near-copy probes republish."""
+    return n // 2
+
+
+def probes(n: int, count: int, per_day: int, seed: int = 11) -> tuple[list[Statement], str]:
     """New statements: plain ones, near-copies (a lead + a stored text), news items in a stored window."""
     rng = np.random.default_rng(seed)
     rnd = random.Random(seed)
@@ -106,11 +111,12 @@ def probes(n: int, count: int, per_day: int, seed: int = 11) -> list[Statement]:
     out = []
     for k in range(count):
         sid = rnd.randint(n // 2, n)  # somewhere in the stored history
-        at = START + timedelta(seconds=int((sid / per_day) * 86400) + 3600)
-        if k % 3 == 1:
+        if k % 3 == 1:  # republished an hour after the stored statement it copies
+            sid = copy_of(n)
             text = "A lead written by a news site. " + stored_text
         else:
             text = " ".join(words(rng, 600))
+        at = START + timedelta(seconds=int((sid / per_day) * 86400) + 3600)
         source = "news" if k % 3 == 2 else "ministry"
         st = Statement(source=source, url=f"https://{source}.example/new/{k}?utm_source=x", title=f"New {k}",
                        text=text, language="en", published_at=at, fetched_at=at)
@@ -150,8 +156,8 @@ def main() -> None:
     items, stored_text = probes(args.statements, args.probes, args.per_day)
     # one stored statement carries the text the near-copy probes republish
     with store.write() as db:
-        linking.index_text(db, 1, Statement(source="ministry", url="x", title="t", text=stored_text))
-    store.db.conn.commit() if store.db.conn.in_transaction else None
+        linking.index_text(db, copy_of(args.statements), Statement(source="ministry", url="x", title="t",
+                                                                    text=stored_text))
     db = store.db
     for item in items[:20]:  # warm the page cache and the permutations
         decide(db, item, item.source == "news")
