@@ -142,12 +142,17 @@ def test_english_and_ukrainian_versions_are_one_story(store):
     assert store.db.execute("SELECT relation FROM story_links WHERE statement_id = ?", [uk]).fetchone()[0] == "translation"
 
 
-def test_translation_links_of_a_page_join_in_either_order(store):
-    uk_url = "https://mid.ru/uk/foreign_policy/news/777777/"
-    _, en = store.save(item("mid-ru-en", "https://mid.ru/en/foreign_policy/news/777778/", T.STATEMENT_TITLE,
-                            T.STATEMENT, extra={"translations": {"uk": uk_url}}))
-    _, uk = store.save(item("mid-ru-en", uk_url, T.STATEMENT_UK_TITLE, T.STATEMENT_UK, language="uk"))
-    assert story_of(store, uk) == en
+@pytest.mark.parametrize("english_first", [True, False])
+def test_translation_links_of_a_page_join_in_either_order(store, english_first):
+    """The English page names its Ukrainian version (hreflang, the site's language switch);
+    whichever is stored first, the second joins its story."""
+    en_url, uk_url = "https://mid.ru/en/foreign_policy/news/777778/", "https://mid.ru/uk/foreign_policy/news/777777/"
+    en_item = item("mid-ru-en", en_url, T.STATEMENT_TITLE, T.STATEMENT, extra={"translations": {"uk": uk_url}})
+    uk_item = item("mid-ru-en", uk_url, T.STATEMENT_UK_TITLE, T.STATEMENT_UK, language="uk")
+    first, second = (en_item, uk_item) if english_first else (uk_item, en_item)
+    _, a = store.save(first)
+    _, b = store.save(second)
+    assert a != b and story_of(store, b) == a
 
 
 def test_daily_briefings_sharing_boilerplate_stay_apart(store):
