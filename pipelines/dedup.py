@@ -2,8 +2,11 @@
 
 A statement is identified by its canonical address and by a fingerprint of its text:
 the same address seen again is known; the same text at another address is a new
-sighting of the stored statement, not a new statement. (Near-duplicates and revisions
-build on these two keys.)
+sighting of the stored statement, not a new statement. The address is the URL identity of
+spiders/urls.py (tracking parameters and AMP/print views folded away); the source's
+identity rule adds a key shared by a document's addresses and language versions. A known
+address whose text changed passes on: the store records it as a revision. (Near-copies,
+translations and coverage are decided in the store: pipelines/linking.py.)
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from pipelines.textnorm import fold_for_matching
-from spiders.urls import canonical_url
+from spiders.urls import canonical_url, identity_key
 
 __all__ = ["canonical_url", "dedup", "fingerprint"]
 
@@ -35,17 +38,20 @@ def fingerprint(title: str, text: str, published=None) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
-def dedup(item, is_known_url: Callable[[str], bool]):
-    """The item with its identity keys (canonical address, fingerprint, aliases), or None when
-    its address is already stored: then it needs no further stage.
+def dedup(item, stored_fingerprint: Callable[[str], str | None], identity_rule=None):
+    """The item with its identity keys (canonical address, fingerprint, aliases, the source's
+    identity key), or None when the same text is already stored at its address.
 
-    `is_known_url` answers for a canonical address (stored, or waiting in the store stage's
-    batch). The same text at a new address is not decided here: the store stage records it as
-    a sighting of the stored statement, inside the transaction that would otherwise add it.
+    `stored_fingerprint` answers for a canonical address: the fingerprint of the statement
+    stored there (or waiting in the store stage's batch), None for an unknown address. The same
+    text there: nothing to do. Another text there: it goes on, and the store stage keeps it as
+    a revision of that statement. The same text at a new address is not decided here either: the
+    store stage records it as a sighting (or near-copy) inside the transaction that would add it.
     """
     item.canonical_url = canonical_url(item.url)
-    if is_known_url(item.canonical_url):
-        return None
     item.fingerprint = fingerprint(item.title, item.text, item.published_at)
+    if stored_fingerprint(item.canonical_url) == item.fingerprint:
+        return None
     item.aliases = [canonical_url(u) for u in item.aliases]
+    item.identity_key = identity_key(item.url, identity_rule) or ""
     return item

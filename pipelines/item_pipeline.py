@@ -27,7 +27,7 @@ from pipelines.tagging import load_lexicon
 from pipelines.writer import OUTCOME_COUNTER, StatementWriter
 from spiders.errors import EmptyStatement, StorageError
 from spiders.items import STAT
-from spiders.urls import canonical_url
+from spiders.urls import canonical_url, compile_rule
 
 
 class StatementPipeline:
@@ -56,8 +56,8 @@ class StatementPipeline:
 
     def open_spider(self):
         if self.check:
-            self.stages = statement_stages(is_known_url=lambda url: False, lexicon=self.lexicon,
-                                           sink=self.report.add)
+            self.stages = statement_stages(stored_fingerprint=lambda url: None, lexicon=self.lexicon,
+                                           sink=self.report.add, identity_rule=self._identity_rule())
             return
         self.run.open_spider()
         settings = self.crawler.settings
@@ -71,8 +71,13 @@ class StatementPipeline:
         )
         # Spiders ask this before requesting an article, to stop at what is stored.
         self.crawler.spider.known_url_checker = lambda url: self.writer.is_known(canonical_url(url))
-        self.stages = statement_stages(is_known_url=self.writer.is_known, lexicon=self.lexicon,
-                                       sink=self.writer.add)
+        self.stages = statement_stages(stored_fingerprint=self.writer.fingerprint_at, lexicon=self.lexicon,
+                                       sink=self.writer.add, identity_rule=self._identity_rule())
+
+    def _identity_rule(self):
+        """The source's identity rule (sources.toml `identity`), compiled once per crawl."""
+        rule = getattr(getattr(self.crawler.spider, "source", None), "identity", "")
+        return compile_rule(rule) if rule else None
 
     def process_item(self, item):
         try:

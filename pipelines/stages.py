@@ -21,12 +21,12 @@ from spiders.items import Statement
 Stage = Callable[[Statement], Statement | None]
 
 
-def statement_stages(*, is_known_url: Callable[[str], bool], lexicon: Lexicon,
-                     sink: Stage) -> list[tuple[str, Stage]]:
+def statement_stages(*, stored_fingerprint: Callable[[str], str | None], lexicon: Lexicon,
+                     sink: Stage, identity_rule=None) -> list[tuple[str, Stage]]:
     """(name, stage) in the order every statement goes through them; `sink` stores or reports."""
     return [
         ("normalize", normalize),
-        ("dedup", partial(dedup, is_known_url=is_known_url)),
+        ("dedup", partial(dedup, stored_fingerprint=stored_fingerprint, identity_rule=identity_rule)),
         ("tag", partial(tag_statement, lexicon=lexicon)),
         ("store", sink),
     ]

@@ -23,7 +23,7 @@ from pipelines.db import Store
 from spiders.errors import StorageError
 
 # Outcome of storing one statement -> the crawl counter it is counted under.
-OUTCOME_COUNTER = {"new": "new", "sighting": "sightings", "known": "known"}
+OUTCOME_COUNTER = {"new": "new", "sighting": "sightings", "known": "known", "revision": "revisions"}
 
 
 class StatementWriter:
@@ -35,20 +35,26 @@ class StatementWriter:
         self.max_age_s = max_age_s
         self.on_saved = on_saved or (lambda outcome: None)
         self.pending: list = []
-        self.pending_urls: set[str] = set()
+        self.pending_urls: dict[str, str | None] = {}  # canonical address -> fingerprint
         self.oldest = 0.0
 
     def is_known(self, canonical_url: str) -> bool:
         """Whether a statement was stored, or is waiting in the batch, at this canonical address."""
         return canonical_url in self.pending_urls or self.store.is_known_url(canonical_url)
 
+    def fingerprint_at(self, canonical_url: str) -> str | None:
+        """The fingerprint of the statement waiting in the batch, or stored, at this address."""
+        if canonical_url in self.pending_urls:
+            return self.pending_urls[canonical_url]
+        return self.store.fingerprint_at(canonical_url)
+
     def add(self, item):
         """The store stage: queue the statement; write the batch when it is full or old enough."""
         if not self.pending:
             self.oldest = time.monotonic()
         self.pending.append(item)
-        self.pending_urls.add(item.canonical_url)
-        self.pending_urls.update(item.aliases)
+        self.pending_urls[item.canonical_url] = item.fingerprint
+        self.pending_urls.update({alias: item.fingerprint for alias in item.aliases})
         if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest >= self.max_age_s:
             self.flush()
         return item
@@ -61,7 +67,7 @@ class StatementWriter:
         if not self.pending:
             return 0
         batch = self.pending
-        self.pending, self.pending_urls = [], set()
+        self.pending, self.pending_urls = [], {}
         try:
             outcomes = self.store.save_many(batch, self.run_id)
         except (StorageError, sqlite3.Error) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urljoin
 
 import html_text
 import trafilatura
@@ -103,7 +104,24 @@ def extract_article(html: str, url: str, source: Source) -> Article:
         art.text = drop_leading_title(generic_text(cleaned.get(), url), art.title)
         art.fallbacks.append("text")
     art.language = _first_text(sel, rules.get("language")) or page_language(sel) or source.language
+    translations = hreflang_alternates(sel, url, art.language)
+    if translations:  # other language versions of this page: one story (pipelines/linking.py)
+        art.extra["translations"] = translations
     return art
+
+
+def hreflang_alternates(sel: Selector, url: str, language: str) -> dict[str, str]:
+    """language -> absolute address of the page's other language versions, from
+    `<link rel="alternate" hreflang>` (x-default and the page's own language left out)."""
+    found: dict[str, str] = {}
+    for link in sel.xpath("//head/link[@hreflang][@href]"):
+        if "alternate" not in (link.attrib.get("rel") or "").lower().split():
+            continue
+        lang = re.split(r"[-_]", link.attrib["hreflang"].strip().lower())[0]
+        href = urljoin(url, link.attrib["href"].strip())
+        if lang and lang != "x" and lang != language and href.startswith(("http://", "https://")):
+            found.setdefault(lang, href)
+    return found
 
 
 def date_in_body(sel: Selector, source: Source):

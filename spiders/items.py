@@ -51,4 +51,7 @@ class Statement:
     extra: dict[str, Any] = field(default_factory=dict)
     # Filled by the pipelines.
     fingerprint: str = ""
+    # The document's key by its source's identity rule (e.g. "mid.ru:1975535"), shared by
+    # its language versions (spiders/urls.py); "" when the source has no rule.
+    identity_key: str = ""
     tags: list = field(default_factory=list)

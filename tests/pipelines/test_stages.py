@@ -24,9 +24,10 @@ def statement(url="https://example.org/news/1/?utm_source=feed", title=" PACE\u2
                      published_at=datetime(2024, 10, 10, tzinfo=UTC))
 
 
-def stages(known=(), sink=None):
-    stored = []
-    return stored, statement_stages(is_known_url=lambda url: url in known, lexicon=LEX,
+def stages(known=None, sink=None):
+    """The stage list; `known` maps canonical addresses to the fingerprint stored there."""
+    stored, known = [], known or {}
+    return stored, statement_stages(stored_fingerprint=known.get, lexicon=LEX,
                                     sink=sink or (lambda item: stored.append(item) or item))
 
 
@@ -41,14 +42,24 @@ def test_a_statement_goes_through_every_stage():
     assert stopped == "" and stored == [item]
     assert item.title == "PACE session" and item.language == "en"  # normalize
     assert "\u00a0" not in item.text and "\n\n\n" not in item.text
-    assert item.canonical_url == "https://example.org/news/1/" and len(item.fingerprint) == 64  # dedup
+    assert item.canonical_url == "https://example.org/news/1" and len(item.fingerprint) == 64  # dedup
     assert [t.tag for t in item.tags][:1] == ["coe"] and "pace" in {t.tag for t in item.tags}  # tag
 
 
-def test_a_known_address_stops_at_dedup_and_is_not_stored():
-    stored, chain = stages(known={"https://example.org/news/1/"})
+def test_a_known_address_with_the_same_text_stops_at_dedup_and_is_not_stored():
+    _, first = stages()
+    seen, _ = run_stages(first, statement())
+    stored, chain = stages(known={seen.canonical_url: seen.fingerprint})
     item, stopped = run_stages(chain, statement())
     assert (item, stopped, stored) == (None, "dedup", [])
+
+
+def test_a_known_address_with_another_text_goes_on_to_be_a_revision():
+    _, first = stages()
+    seen, _ = run_stages(first, statement())
+    stored, chain = stages(known={seen.canonical_url: seen.fingerprint})
+    item, stopped = run_stages(chain, statement(text=TEXT + " An added sentence changes the text."))
+    assert stopped == "" and stored == [item]
 
 
 @pytest.mark.parametrize("title, text, message", [

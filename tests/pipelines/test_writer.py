@@ -23,7 +23,7 @@ def statement(n: int, text: str | None = None, source: str = "src", aliases=()) 
     item = Statement(source=source, url=f"https://example.org/news/{n}/?utm_source=x", title=f"Title {n}",
                      text=text or f"Statement number {n}. " + TEXT, language="en",
                      fetched_at=datetime(2024, 10, 10, tzinfo=UTC), aliases=list(aliases))
-    return dedup(item, is_known_url=lambda url: False)
+    return dedup(item, stored_fingerprint=lambda url: None)
 
 
 @pytest.fixture
@@ -43,18 +43,18 @@ def test_a_waiting_statement_is_known_before_it_is_written(db_path):
     outcomes = []
     with open_db(db_path) as store:
         writer = StatementWriter(store, "run-1", batch_size=3, max_age_s=3600, on_saved=outcomes.append)
-        writer.add(statement(1, aliases=["https://example.org/old/1/"]))
+        writer.add(statement(1, aliases=["https://example.org/old/1"]))
         writer.add(statement(2))
         assert stored_urls(db_path) == []  # nothing written yet ...
-        assert writer.is_known("https://example.org/news/1/")  # ... yet known, address and alias,
-        assert writer.is_known("https://example.org/old/1/")
-        assert not writer.is_known("https://example.org/news/3/")
+        assert writer.is_known("https://example.org/news/1")  # ... yet known, address and alias,
+        assert writer.is_known("https://example.org/old/1")
+        assert not writer.is_known("https://example.org/news/3")
         # so the dedup stage stops a second copy of it
-        assert dedup(statement(1), is_known_url=writer.is_known) is None
+        assert dedup(statement(1), stored_fingerprint=writer.fingerprint_at) is None
         writer.add(statement(3))  # the batch is full: written in one transaction
     assert outcomes == ["new", "new", "new"]
-    assert stored_urls(db_path) == ["https://example.org/news/1/", "https://example.org/old/1/",
-                                    "https://example.org/news/2/", "https://example.org/news/3/"]
+    assert stored_urls(db_path) == ["https://example.org/news/1", "https://example.org/old/1",
+                                    "https://example.org/news/2", "https://example.org/news/3"]
 
 
 def test_flush_writes_what_waits_and_counts_each_outcome(db_path):
@@ -68,14 +68,14 @@ def test_flush_writes_what_waits_and_counts_each_outcome(db_path):
         assert writer.flush() == 0
         assert store.count_statements() == 1
     assert outcomes == ["new", "sighting"]
-    assert stored_urls(db_path) == ["https://example.org/news/1/", "https://example.org/news/2/"]
+    assert stored_urls(db_path) == ["https://example.org/news/1", "https://example.org/news/2"]
 
 
 def test_a_batch_older_than_its_age_is_written_with_the_next_statement(db_path):
     with open_db(db_path) as store:
         writer = StatementWriter(store, "run-1", batch_size=50, max_age_s=0)
         writer.add(statement(1))
-        assert stored_urls(db_path) == ["https://example.org/news/1/"]
+        assert stored_urls(db_path) == ["https://example.org/news/1"]
 
 
 def test_a_batch_that_cannot_be_written_is_rolled_back_whole_and_is_not_known(db_path):
@@ -86,10 +86,10 @@ def test_a_batch_that_cannot_be_written_is_rolled_back_whole_and_is_not_known(db
         with pytest.raises(StorageError, match=r"2 statement\(s\) not stored \(read again next crawl\)"):
             writer.flush()
         assert stored_urls(db_path) == []  # statement 1 was not kept without statement 2's batch
-        assert not writer.is_known("https://example.org/news/1/")  # so the next crawl reads it again
+        assert not writer.is_known("https://example.org/news/1")  # so the next crawl reads it again
         writer.add(statement(1))  # and the writer goes on working
         assert writer.flush() == 1
-    assert stored_urls(db_path) == ["https://example.org/news/1/"]
+    assert stored_urls(db_path) == ["https://example.org/news/1"]
 
 
 def test_a_crash_loses_only_the_unwritten_batch_which_is_then_not_known(db_path):
@@ -100,6 +100,6 @@ def test_a_crash_loses_only_the_unwritten_batch_which_is_then_not_known(db_path)
         # the process dies here: statement 3 never reaches the database
     with open_db(db_path) as store:
         next_crawl = StatementWriter(store, "run-2")
-        assert next_crawl.is_known("https://example.org/news/2/")
-        assert not next_crawl.is_known("https://example.org/news/3/")
-        assert dedup(statement(3), is_known_url=next_crawl.is_known) is not None
+        assert next_crawl.is_known("https://example.org/news/2")
+        assert not next_crawl.is_known("https://example.org/news/3")
+        assert dedup(statement(3), stored_fingerprint=next_crawl.fingerprint_at) is not None
