@@ -19,12 +19,11 @@ from typing import Self
 
 from sqlite_utils import Database, Migrations
 
-from spiders.errors import StorageError
+from pipelines.fts import fts_query
+from spiders.errors import QueryError, StorageError
 
 BUSY_TIMEOUT_S = 30
 migrations = Migrations("communique")
-
-
 
 
 def utcnow() -> str:
@@ -121,6 +120,42 @@ def _m0001(db: Database) -> None:
     db["statements"].enable_fts(
         ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
     )
+
+
+# The ordering key of every listing: when a statement was published, else when it was first seen.
+SORT_KEY = "coalesce(published_at, first_seen_at)"
+
+
+@migrations(name="0003_search")
+def _m0003(db: Database) -> None:
+    """Indexes that let "newest N" read N index entries instead of sorting the whole table.
+
+    - the ordering key as an expression index, alone and after the language;
+    - statement_tags.sort_at: the statement's ordering key copied onto each tag row (kept by
+      triggers, whoever writes), so the newest N with a tag are read from one index in order,
+      before any join, instead of joining every tagged statement and sorting them;
+    - bm25 weighs a word in the title ten times a word in the text.
+    """
+    db.execute(f"CREATE INDEX idx_statements_when ON statements({SORT_KEY}, id)")
+    db.execute(f"CREATE INDEX idx_statements_language_when ON statements(language, {SORT_KEY}, id)")
+    db.execute("ALTER TABLE statement_tags ADD COLUMN sort_at TEXT")
+    db.execute(
+        f"UPDATE statement_tags SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = statement_id)"
+    )
+    db.execute(
+        f"""CREATE TRIGGER statement_tags_sort_at AFTER INSERT ON statement_tags BEGIN
+              UPDATE statement_tags SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = NEW.statement_id)
+              WHERE rowid = NEW.rowid;
+            END"""
+    )
+    db.execute(
+        """CREATE TRIGGER statements_sort_at AFTER UPDATE OF published_at, first_seen_at ON statements BEGIN
+              UPDATE statement_tags SET sort_at = coalesce(NEW.published_at, NEW.first_seen_at)
+              WHERE statement_id = NEW.id;
+            END"""
+    )
+    db.execute("CREATE INDEX idx_statement_tags_when ON statement_tags(tag, sort_at, statement_id)")
+    db.execute("INSERT INTO statements_fts(statements_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
 
 
 # --- connection ----------------------------------------------------------------------
@@ -368,48 +403,96 @@ class Store:
         *,
         tag: str | None = None,
         source: str | None = None,
+        country: str | None = None,
+        publisher: str | None = None,
         language: str | None = None,
         since: str | None = None,
         until: str | None = None,
         min_score: float | None = None,
+        sort: str | None = None,
         limit: int = 20,
+        offset: int = 0,
     ) -> list[dict]:
-        """Statements matching all given filters, newest first."""
-        joins, join_params, where, params = [], [], [], []
+        """Statements matching the query and every filter, `limit` of them after `offset`.
+
+        With a query they come by relevance (bm25, a title word weighs ten text words)
+        unless sort="date"; without one, newest first. With a query each row has a
+        `snippet` of its text around the matched words, marked with SNIPPET_MARKS.
+        Filters are case-insensitive. Raises QueryError for malformed full-text syntax.
+        """
+        search = _Search(query, tag, source, country, publisher, language, since, until, min_score, sort)
+        sql, params = search.ids_sql(self)
+        ids = [r[0] for r in self._run(sql + " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)], query)]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        by_id = {
+            r["id"]: r
+            for r in self.db.query(
+                "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.language, s.kind, "
+                f"s.speaker, substr(s.text, 1, 300) AS excerpt FROM statements s WHERE s.id IN ({marks})",
+                ids,
+            )
+        }
+        rows = [by_id[i] for i in ids]
         if query:
-            joins.append("JOIN statements_fts f ON f.rowid = s.id")
-            where.append("statements_fts MATCH ?")
-            params.append(fts_query(query))
-        if tag:
-            joins.append("JOIN statement_tags tg ON tg.statement_id = s.id AND tg.tag = ?")
-            join_params.append(tag)
-            if min_score is not None:
-                where.append("tg.score >= ?")
-                params.append(min_score)
-        elif min_score is not None:
-            where.append("EXISTS (SELECT 1 FROM statement_tags m WHERE m.statement_id = s.id AND m.score >= ?)")
-            params.append(min_score)
-        for clause, value in (
-            ("s.id IN (SELECT statement_id FROM sightings WHERE source = ?)", source),
-            ("s.language = ?", language),
-            ("coalesce(s.published_at, s.first_seen_at) >= ?", since),
-            ("coalesce(s.published_at, s.first_seen_at) < ?", until),
-        ):
-            if value:
-                where.append(clause)
-                params.append(value)
-        ordered = join_params + params
-        sql = (
-            "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.language, s.kind, "
-            "s.speaker, substr(s.text, 1, 300) AS excerpt FROM statements s "
-            + " ".join(joins)
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY coalesce(s.published_at, s.first_seen_at) DESC, s.id DESC LIMIT ?"
-        )
-        ordered.append(int(limit))
-        rows = list(self.db.query(sql, ordered))
+            snippets = dict(
+                self._run(
+                    "SELECT rowid, snippet(statements_fts, 1, ?, ?, '…', 24) FROM statements_fts "
+                    f"WHERE statements_fts MATCH ? AND rowid IN ({marks})",
+                    [*SNIPPET_MARKS, search.match, *ids],
+                    query,
+                )
+            )
+            for r in rows:
+                r["snippet"] = snippets.get(r["id"])
         self._attach_tags(rows)
         return rows
+
+    def count_matches(self, query: str | None = None, *, cap: int = 10_000, **filters) -> int:
+        """How many statements `search` would find with these arguments, counting at most `cap`
+        (so a footer costs a bounded time even at millions of rows)."""
+        filters.pop("limit", None), filters.pop("offset", None)
+        search = _Search(query, **filters)
+        sql, params = search.ids_sql(self, ordered=False)
+        return self._run(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
+
+    def _run(self, sql: str, params: list, query: str | None) -> list[tuple]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if query and "MATCH" in sql:  # SQLite's only complaint about our SQL here is the query
+                raise QueryError(f"cannot search for {query!r}: {exc} (quote words with \"…\")") from None
+            raise
+
+    def known_values(self, field: str) -> list[str]:
+        """The values a search filter can take in this database (for naming them in an error)."""
+        sql = {
+            "tag": "SELECT DISTINCT tag FROM statement_tags",
+            "source": "SELECT id FROM sources",
+            "language": "SELECT DISTINCT language FROM statements WHERE language IS NOT NULL",
+            "country": "SELECT DISTINCT upper(country) FROM sources WHERE country IS NOT NULL AND country != ''",
+            "publisher": "SELECT DISTINCT lower(publisher) FROM sources WHERE publisher IS NOT NULL",
+        }[field]
+        return sorted(r[0] for r in self.db.execute(sql).fetchall())
+
+    def check_filters(self, **filters: str | None) -> None:
+        """Raise QueryError naming the known values when a filter names a tag, source, language,
+        country or publisher kind this database has never seen (instead of finding nothing)."""
+        probes = {
+            "tag": "SELECT 1 FROM statement_tags WHERE tag = ? LIMIT 1",
+            "source": "SELECT 1 FROM sources WHERE id = ?",
+            "language": "SELECT 1 FROM statements WHERE language = ? LIMIT 1",
+            "country": "SELECT 1 FROM sources WHERE upper(country) = ? LIMIT 1",
+            "publisher": "SELECT 1 FROM sources WHERE lower(publisher) = ? LIMIT 1",
+        }
+        for field, value in filters.items():
+            if value is None:
+                continue
+            if self.db.execute(probes[field], [_normal(field, value)]).fetchone() is None:
+                known = self.known_values(field)
+                shown = ", ".join(known[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
+                raise QueryError(f"unknown {field} {value!r} (known: {shown or 'none yet'})")
 
     def _attach_tags(self, rows: list[dict]) -> None:
         by_id = {r["id"]: r for r in rows}
@@ -470,16 +553,116 @@ class Store:
         }
 
 
-def fts_query(text: str) -> str:
-    """A user's words as an FTS5 query: every word must appear; `word*` is a prefix search.
+SNIPPET_MARKS = ("\ue000", "\ue001")  # private-use characters around matched words in a snippet
+# From this many full-text matches on (and at least 1 in 200 statements), "newest first" walks
+# the date index and probes the index for each statement, instead of reading every match's date.
+DENSE_MATCHES = 1_000
 
-    Quoting each word keeps FTS5 operators and punctuation in scraped or typed text
-    from becoming syntax errors.
-    """
-    terms = []
-    for word in text.split():
-        prefix = word.endswith("*")
-        word = word.rstrip("*").replace('"', '""')
-        if word:
-            terms.append(f'"{word}"' + ("*" if prefix else ""))
-    return " ".join(terms) or '""'
+
+def _normal(field: str, value: str) -> str:
+    """Filters are case-insensitive: tags, sources, languages, publisher kinds are stored in
+    lower case, countries in upper case."""
+    return value.strip().upper() if field == "country" else value.strip().lower()
+
+
+class _Search:
+    """One search's SQL: the ids of the matching statements in order, read from the index that
+    gives that order directly (full text by rank, tags by date, statements by date), so that
+    LIMIT stops the scan instead of following a join and a sort over every match."""
+
+    def __init__(self, query=None, tag=None, source=None, country=None, publisher=None, language=None,
+                 since=None, until=None, min_score=None, sort=None):
+        self.query = query.strip() if query and query.strip() else None
+        self.match = fts_query(self.query) if self.query else None
+        self.sort = sort or ("relevance" if self.query else "date")
+        if self.sort not in ("relevance", "date"):
+            raise QueryError(f"unknown sort {sort!r} (known: relevance, date)")
+        if self.sort == "relevance" and not self.query:
+            self.sort = "date"
+        self.tag = _normal("tag", tag) if tag else None
+        self.min_score = min_score
+        self.since, self.until = since, until
+        # Conditions on the statement row `s`.
+        self.where: list[str] = []
+        self.params: list = []
+        if source:
+            self._add("(s.source = ? OR EXISTS (SELECT 1 FROM sightings g WHERE g.statement_id = s.id "
+                      "AND g.source = ?))", _normal("source", source), _normal("source", source))
+        if country:
+            self._add("s.source IN (SELECT id FROM sources WHERE upper(country) = ?)", _normal("country", country))
+        if publisher:
+            self._add("s.source IN (SELECT id FROM sources WHERE lower(publisher) = ?)",
+                      _normal("publisher", publisher))
+        if language:
+            self._add("s.language = ?", _normal("language", language))
+
+    def _add(self, clause: str, *params) -> None:
+        self.where.append(clause)
+        self.params.extend(params)
+
+    def _tag_exists(self, id_expr: str) -> tuple[list[str], list]:
+        if self.tag:
+            score = " AND tg.score >= ?" if self.min_score is not None else ""
+            params = [self.tag] + ([self.min_score] if self.min_score is not None else [])
+            return [(f"EXISTS (SELECT 1 FROM statement_tags tg WHERE tg.statement_id = {id_expr} "
+                    f"AND tg.tag = ?{score})")], params
+        if self.min_score is not None:
+            return [(f"EXISTS (SELECT 1 FROM statement_tags tg WHERE tg.statement_id = {id_expr} "
+                    "AND tg.score >= ?)")], [self.min_score]
+        return [], []
+
+    def _time(self, key: str) -> tuple[list[str], list]:
+        where, params = [], []
+        if self.since:
+            where.append(f"{key} >= ?")
+            params.append(self.since)
+        if self.until:
+            where.append(f"{key} < ?")
+            params.append(self.until)
+        return where, params
+
+    def ids_sql(self, store: Store, *, ordered: bool = True) -> tuple[str, list]:
+        """The SELECT of matching ids, in the search's order (or, for counting, in any order)."""
+        key = "coalesce(s.published_at, s.first_seen_at)"
+        if self.query and (self.sort == "relevance" or not ordered or not self._dense(store)):
+            time_w, time_p = self._time(key)
+            tag_w, tag_p = self._tag_exists("f.rowid")
+            where = ["statements_fts MATCH ?", *tag_w, *self.where, *time_w]
+            params = [self.match, *tag_p, *self.params, *time_p]
+            join = " CROSS JOIN statements s ON s.id = f.rowid" if self.where or time_w or self.sort == "date" else ""
+            order = "f.rank" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
+            order = f" ORDER BY {order}" if ordered else ""
+            return f"SELECT f.rowid FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
+        if self.tag and not self.query:
+            time_w, time_p = self._time("tg.sort_at")
+            where = ["tg.tag = ?", *time_w, *self.where]
+            params = [self.tag, *time_p, *self.params]
+            if self.min_score is not None:
+                where.insert(1, "tg.score >= ?")
+                params.insert(1, self.min_score)
+            join = " CROSS JOIN statements s ON s.id = tg.statement_id" if self.where else ""
+            return (f"SELECT tg.statement_id FROM statement_tags tg{join} WHERE {' AND '.join(where)} "
+                    "ORDER BY tg.sort_at DESC, tg.statement_id DESC"), params
+        time_w, time_p = self._time(key)
+        tag_w, tag_p = self._tag_exists("s.id")
+        where = [*time_w, *self.where, *tag_w]
+        params = [*time_p, *self.params, *tag_p]
+        indexed = ""
+        if self.query and " OR " in self.match:
+            # Many matches of an expression with many words (case forms): list the matches once,
+            # then walk the date index keeping those in the list.
+            where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
+            params.append(self.match)
+            indexed = " INDEXED BY idx_statements_when" if not self.where else ""
+        elif self.query:  # a common word: walk the date index, ask the index about each statement
+            where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
+            params.append(self.match)
+        return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
+                f"ORDER BY {key} DESC, s.id DESC"), params
+
+    def _dense(self, store: Store) -> bool:
+        """Whether the query matches so many statements that walking the date index is cheaper
+        than reading every match's date."""
+        enough = max(DENSE_MATCHES, (store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0) // 200)
+        sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
+        return store._run(sql, [self.match, enough], self.query)[0][0] >= enough

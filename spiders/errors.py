@@ -30,3 +30,8 @@ class DemoContentError(ConfigError):
 
 class StorageError(CommuniqueError, RuntimeError):
     """Raised when the database cannot be opened, read or written (missing, locked, read-only, full, foreign)."""
+
+
+class QueryError(CommuniqueError, ValueError):
+    """Raised when a search query or filter cannot be run: malformed full-text syntax, an unknown tag,
+    source or language (the message names the known ones)."""
