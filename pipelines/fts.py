@@ -71,7 +71,7 @@ def _quote(word: str) -> str:
 def _term(word: str) -> str:
     prefix = word.endswith("*")
     word = word.rstrip("*")
-    if not word:
+    if not re.search(r"\w", word):  # punctuation alone is no word: FTS5 would match nothing for it
         return ""
     abbreviation = word.isupper()  # ПАРЄ, ЕСПЧ: searched as written
     if not prefix and not abbreviation and len(word) > MIN_STEM and _CYRILLIC.search(word):
