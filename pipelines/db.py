@@ -429,8 +429,9 @@ class Store:
         by_id = {
             r["id"]: r
             for r in self.db.query(
-                "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.language, s.kind, "
-                f"s.speaker, substr(s.text, 1, 300) AS excerpt FROM statements s WHERE s.id IN ({marks})",
+                "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.first_seen_at, "
+                f"s.language, s.kind, s.speaker, substr(s.text, 1, 300) AS excerpt FROM statements s "
+                f"WHERE s.id IN ({marks})",
                 ids,
             )
         }
@@ -456,6 +457,44 @@ class Store:
         search = _Search(query, **filters)
         sql, params = search.ids_sql(self, ordered=False)
         return self._run(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
+
+    def texts(self, ids: list[int]) -> dict[int, str]:
+        """The full text of each of these statements (for exports)."""
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT id, text FROM statements WHERE id IN ({marks})", chunk).fetchall())
+        return out
+
+    def counts(self, by: str, query: str | None = None, *, limit: int | None = None, **filters) -> list[dict]:
+        """Statements per source, day, week (its Monday), tag or language among those `search` would find:
+        [{"key", "count"}], most first (days and weeks: the latest `limit`, oldest first)."""
+        key = "coalesce(s.published_at, s.first_seen_at)"
+        column = {
+            "source": "s.source",
+            "language": "coalesce(s.language, '--')",
+            "day": f"substr({key}, 1, 10)",
+            "week": f"date(substr({key}, 1, 10), '-6 days', 'weekday 1')",  # the week's Monday
+            "tag": "tg.tag",
+        }[by]
+        where, params = "", []
+        if query or any(v is not None for v in filters.values()):
+            sql, params = _Search(query, **filters).ids_sql(self, ordered=False)
+            where = f" WHERE s.id IN ({sql})"
+        if by == "tag":
+            source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
+        else:
+            source = "statements s"
+        timeline = by in ("day", "week")
+        order = "key DESC" if timeline else "count DESC, key"
+        rows = self.db.execute(
+            f"SELECT {column} AS key, count(*) AS count FROM {source}{where} GROUP BY key ORDER BY {order}"
+            + (" LIMIT ?" if limit else ""),
+            [*params, *([int(limit)] if limit else [])],
+        ).fetchall()
+        rows = [{"key": k, "count": c} for k, c in rows]
+        return rows[::-1] if timeline else rows
 
     def _run(self, sql: str, params: list, query: str | None) -> list[tuple]:
         try:
