@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipelines.db import StorageError, fts_query, migrations, open_db
-from spiders.errors import QueryError
 from pipelines.dedup import canonical_url, fingerprint
+from spiders.errors import QueryError
 from spiders.items import Statement
 from spiders.sources import Source
 
