@@ -134,7 +134,8 @@ def _m0003(db: Database) -> None:
     - statement_tags.sort_at: the statement's ordering key copied onto each tag row (kept by
       triggers, whoever writes), so the newest N with a tag are read from one index in order,
       before any join, instead of joining every tagged statement and sorting them;
-    - bm25 weighs a word in the title ten times a word in the text.
+    - bm25 weighs a word in the title ten times a word in the text;
+    - views `coe_statements` (newest first, with score and evidence) and `latest_by_source`.
     """
     db.execute(f"CREATE INDEX idx_statements_when ON statements({SORT_KEY}, id)")
     db.execute(f"CREATE INDEX idx_statements_language_when ON statements(language, {SORT_KEY}, id)")
@@ -156,6 +157,26 @@ def _m0003(db: Database) -> None:
     )
     db.execute("CREATE INDEX idx_statement_tags_when ON statement_tags(tag, sort_at, statement_id)")
     db.execute("INSERT INTO statements_fts(statements_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
+    db.execute(f"CREATE INDEX idx_statements_source_when ON statements(source, {SORT_KEY}, id)")
+    # Views for the questions people ask the database directly (sqlite3, Datasette).
+    db.execute(
+        """CREATE VIEW coe_statements AS
+           SELECT s.id, tg.sort_at AS published, s.source, s.language, s.kind, s.title, s.url,
+                  tg.score, tg.evidence
+           FROM statement_tags tg JOIN statements s ON s.id = tg.statement_id
+           WHERE tg.tag = 'coe'
+           ORDER BY tg.sort_at DESC, tg.statement_id DESC"""
+    )
+    db.execute(
+        f"""CREATE VIEW latest_by_source AS
+           SELECT so.id AS source, so.name, so.publisher, so.country, s.id AS statement_id,
+                  coalesce(s.published_at, s.first_seen_at) AS published,
+                  s.title, s.url,
+                  (SELECT count(*) FROM statements c WHERE c.source = so.id) AS statements
+           FROM sources so JOIN statements s ON s.id = (
+               SELECT id FROM statements WHERE source = so.id ORDER BY {SORT_KEY} DESC, id DESC LIMIT 1)
+           ORDER BY published DESC"""
+    )
 
 
 # --- connection ----------------------------------------------------------------------

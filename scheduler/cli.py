@@ -21,6 +21,7 @@ from scheduler.commands.crawl import crawl
 from scheduler.commands.demo import LOCAL_SITE_SETTINGS, demo  # noqa: F401 (tests import it from here)
 from scheduler.commands.export import export
 from scheduler.commands.query import search, show
+from scheduler.commands.serve import serve
 from scheduler.commands.sources import extract, sources
 from scheduler.commands.stats import stats
 from scheduler.tag_commands import retag_cmd, tag_cmd, tag_eval_cmd
@@ -83,5 +84,5 @@ def main():
     cli(prog_name="communique")
 
 
-for _command in (crawl, search, show, sources, extract, demo, tag_cmd, retag_cmd, tag_eval_cmd, stats, export):
+for _command in (crawl, search, show, sources, extract, demo, tag_cmd, retag_cmd, tag_eval_cmd, stats, export, serve):
     cli.add_command(_command)
