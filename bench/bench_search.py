@@ -198,6 +198,23 @@ def run(path: Path, rounds: int, cli_rounds: int) -> None:
             report(f"full-text {kind}, by {sort}", ours, 30, f"  ({ratio:4.2f}x bare FTS5)")
             report(f"  bare FTS5 {kind}, ORDER BY {order}", theirs)
 
+    if sortable:  # Ukrainian and Russian words are searched in every case form
+        from pipelines.fts import fts_query
+
+        ours, theirs = [], []
+        for q in ("Совет Европы", "Рада Європи", "Советом Европы", "Радою Європи"):
+            store.search(q)
+            ours += timed(lambda q=q: store.search(q), rounds)
+            theirs += timed(lambda q=q: db.execute(
+                "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rank LIMIT 20",
+                [fts_query(q)]).fetchall(), rounds)
+        ratio = pct(ours)[0] / max(pct(theirs)[0], 1e-6)
+        report("full-text uk/ru case forms, by relevance", ours, 30, f"  ({ratio:4.2f}x bare FTS5)")
+        report("  bare FTS5, the same case forms", theirs)
+        store.search("Совет Европы", sort="date")
+        report("full-text uk/ru case forms, by date",
+               timed(lambda: store.search("Совет Европы", sort="date"), rounds), 30)
+
     filters = {
         "no filter": {},
         "--tag coe": {"tag": "coe"},

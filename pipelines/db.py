@@ -442,8 +442,9 @@ class Store:
         Filters are case-insensitive. Raises QueryError for malformed full-text syntax.
         """
         search = _Search(query, tag, source, country, publisher, language, since, until, min_score, sort)
-        sql, params = search.ids_sql(self)
-        ids = [r[0] for r in self._run(sql + " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)], query)]
+        sql, params = search.ids_sql(self, snippets=True)
+        found = self._run(sql + " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)], query)
+        ids = [r[0] for r in found]
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
@@ -457,7 +458,10 @@ class Store:
             )
         }
         rows = [by_id[i] for i in ids]
-        if query:
+        if search.match and found and len(found[0]) == 2:  # snippets came with the ids
+            for r, (_, snippet) in zip(rows, found, strict=True):
+                r["snippet"] = snippet
+        elif search.match:
             snippets = dict(
                 self._run(
                     "SELECT rowid, snippet(statements_fts, 1, ?, ?, '…', 24) FROM statements_fts "
@@ -681,8 +685,13 @@ class _Search:
             params.append(self.until)
         return where, params
 
-    def ids_sql(self, store: Store, *, ordered: bool = True) -> tuple[str, list]:
-        """The SELECT of matching ids, in the search's order (or, for counting, in any order)."""
+    def ids_sql(self, store: Store, *, ordered: bool = True, snippets: bool = False) -> tuple[str, list]:
+        """The SELECT of matching ids, in the search's order (or, for counting, in any order).
+
+        With `snippets`, a plan that reads the full-text index also selects each row's snippet:
+        SQLite computes it only for rows that can still make the LIMIT, which is cheaper than
+        a second full-text query for the snippets of the ids found.
+        """
         key = "coalesce(s.published_at, s.first_seen_at)"
         if self.query and (self.sort == "relevance" or not ordered or not self._dense(store)):
             time_w, time_p = self._time(key)
@@ -692,7 +701,11 @@ class _Search:
             join = " CROSS JOIN statements s ON s.id = f.rowid" if self.where or time_w or self.sort == "date" else ""
             order = "f.rank" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
             order = f" ORDER BY {order}" if ordered else ""
-            return f"SELECT f.rowid FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
+            columns = "f.rowid"
+            if snippets and self.sort == "relevance":
+                columns += ", snippet(statements_fts, 1, ?, ?, '…', 24)"
+                params = [*SNIPPET_MARKS, *params]
+            return f"SELECT {columns} FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
         if self.tag and not self.query:
             time_w, time_p = self._time("tg.sort_at")
             where = ["tg.tag = ?", *time_w, *self.where]
