@@ -158,6 +158,9 @@ def _m0003(db: Database) -> None:
     db.execute("CREATE INDEX idx_statement_tags_when ON statement_tags(tag, sort_at, statement_id)")
     db.execute("INSERT INTO statements_fts(statements_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
     db.execute(f"CREATE INDEX idx_statements_source_when ON statements(source, {SORT_KEY}, id)")
+    # The ordering key by id: sorting a few thousand full-text matches by date reads this small
+    # index instead of each 3 KB row (whose date sits after its text, in overflow pages).
+    db.execute(f"CREATE INDEX idx_statements_id_when ON statements(id, {SORT_KEY})")
     # Views for the questions people ask the database directly (sqlite3, Datasette).
     db.execute(
         """CREATE VIEW coe_statements AS
@@ -458,14 +461,17 @@ class Store:
             )
         }
         rows = [by_id[i] for i in ids]
-        if search.match and found and len(found[0]) == 2:  # snippets came with the ids
+        if search.match and len(found[0]) == 2:  # snippets came with the ids
             for r, (_, snippet) in zip(rows, found, strict=True):
                 r["snippet"] = snippet
         elif search.match:
+            # A few matches: scan them all and keep these ids (`+rowid` stops FTS5 from seeking
+            # each id, which re-reads the index per id); many: seek each id.
+            rowid = "rowid" if search.dense(self) else "+rowid"
             snippets = dict(
                 self._run(
                     "SELECT rowid, snippet(statements_fts, 1, ?, ?, '…', 24) FROM statements_fts "
-                    f"WHERE statements_fts MATCH ? AND rowid IN ({marks})",
+                    f"WHERE statements_fts MATCH ? AND {rowid} IN ({marks})",
                     [*SNIPPET_MARKS, search.match, *ids],
                     query,
                 )
@@ -621,6 +627,8 @@ SNIPPET_MARKS = ("\ue000", "\ue001")  # private-use characters around matched wo
 # From this many full-text matches on (and at least 1 in 200 statements), "newest first" walks
 # the date index and probes the index for each statement, instead of reading every match's date.
 DENSE_MATCHES = 1_000
+# Ranking by relevance scores at most this many matches, the newest stored (see _rank_window).
+RANK_WINDOW = 10_000
 
 
 def _normal(field: str, value: str) -> str:
@@ -646,6 +654,7 @@ class _Search:
         self.tag = _normal("tag", tag) if tag else None
         self.min_score = min_score
         self.since, self.until = since, until
+        self._dense: bool | None = None
         # Conditions on the statement row `s`.
         self.where: list[str] = []
         self.params: list = []
@@ -688,21 +697,29 @@ class _Search:
     def ids_sql(self, store: Store, *, ordered: bool = True, snippets: bool = False) -> tuple[str, list]:
         """The SELECT of matching ids, in the search's order (or, for counting, in any order).
 
-        With `snippets`, a plan that reads the full-text index also selects each row's snippet:
-        SQLite computes it only for rows that can still make the LIMIT, which is cheaper than
-        a second full-text query for the snippets of the ids found.
+        With `snippets`, a relevance search for a query with case forms (many words OR-ed)
+        also selects each row's snippet: SQLite computes it only for rows that can still
+        make the LIMIT, cheaper than evaluating that expression again for the ids found.
         """
         key = "coalesce(s.published_at, s.first_seen_at)"
-        if self.query and (self.sort == "relevance" or not ordered or not self._dense(store)):
+        if self.query and (self.sort == "relevance" or not ordered or not self.dense(store)):
             time_w, time_p = self._time(key)
             tag_w, tag_p = self._tag_exists("f.rowid")
             where = ["statements_fts MATCH ?", *tag_w, *self.where, *time_w]
             params = [self.match, *tag_p, *self.params, *time_p]
-            join = " CROSS JOIN statements s ON s.id = f.rowid" if self.where or time_w or self.sort == "date" else ""
+            if ordered and self.sort == "relevance" and not (tag_w or self.where or time_w):
+                floor = self._rank_window(store)
+                if floor is not None:
+                    where.append("f.rowid >= ?")
+                    params.append(floor)
+            join = ""
+            if self.where or time_w or self.sort == "date":
+                by_id = "" if self.where else " INDEXED BY idx_statements_id_when"  # the date without the row
+                join = f" CROSS JOIN statements s{by_id} ON s.id = f.rowid"
             order = "f.rank" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
             order = f" ORDER BY {order}" if ordered else ""
             columns = "f.rowid"
-            if snippets and self.sort == "relevance":
+            if snippets and ordered and self.sort == "relevance" and " OR " in self.match:
                 columns += ", snippet(statements_fts, 1, ?, ?, '…', 24)"
                 params = [*SNIPPET_MARKS, *params]
             return f"SELECT {columns} FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
@@ -733,9 +750,22 @@ class _Search:
         return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
                 f"ORDER BY {key} DESC, s.id DESC"), params
 
-    def _dense(self, store: Store) -> bool:
+    def dense(self, store: Store) -> bool:
         """Whether the query matches so many statements that walking the date index is cheaper
-        than reading every match's date."""
-        enough = max(DENSE_MATCHES, (store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0) // 200)
-        sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
-        return store._run(sql, [self.match, enough], self.query)[0][0] >= enough
+        than reading every match's date (at least DENSE_MATCHES, and 1 in 200 statements)."""
+        if self._dense is None:
+            newest = store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0
+            enough = max(DENSE_MATCHES, newest // 200)
+            sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
+            self._dense = store._run(sql, [self.match, enough], self.query)[0][0] >= enough
+        return self._dense
+
+    def _rank_window(self, store: Store) -> int | None:
+        """The lowest rowid among the newest RANK_WINDOW matches, when there are more: bm25 must
+        score every match it ranks, so a word in half a million statements ranks the newest
+        RANK_WINDOW of them (by storage order) and answers in bounded time."""
+        row = store._run(
+            "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            [self.match, RANK_WINDOW], self.query,
+        )
+        return row[0][0] + 1 if row else None

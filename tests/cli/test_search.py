@@ -146,10 +146,24 @@ def test_both_date_plans_agree(archive, monkeypatch):
         for query, kw in (("Європи", {}), ("torture", {"tag": "coe"}), ("Совет Европы", {}),
                           ("torture", {"language": "en"}), ("the", {"since": "2024-12-01T00:00:00+00:00"})):
             monkeypatch.setattr(pipelines.db, "DENSE_MATCHES", 10**9)
-            sparse = [r["id"] for r in store.search(query, sort="date", **kw)]
+            sparse = [(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)]
             monkeypatch.setattr(pipelines.db, "DENSE_MATCHES", 1)
-            dense = [r["id"] for r in store.search(query, sort="date", **kw)]
+            dense = [(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)]
             assert sparse == dense and sparse, (query, kw)
+            assert all(pipelines.db.SNIPPET_MARKS[0] in snippet for _, snippet in dense if "torture" in query)
+    finally:
+        store.close()
+
+
+def test_relevance_ranks_the_newest_matches_when_there_are_very_many(archive, monkeypatch):
+    store = open_db(archive, create=False)
+    try:
+        everything = {r["id"] for r in store.search("Європи")}
+        assert len(everything) == 3
+        monkeypatch.setattr(pipelines.db, "RANK_WINDOW", 2)
+        assert {r["id"] for r in store.search("Європи")} == set(sorted(everything)[-2:])
+        assert {r["id"] for r in store.search("Європи", language="uk")} == everything  # filters: all ranked
+        assert store.count_matches("Європи") == 3
     finally:
         store.close()
 
