@@ -444,7 +444,7 @@ class Store:
         `snippet` of its text around the matched words, marked with SNIPPET_MARKS.
         Filters are case-insensitive. Raises QueryError for malformed full-text syntax.
         """
-        search = _Search(query, tag, source, country, publisher, language, since, until, min_score, sort)
+        search = _Search(self, query, tag, source, country, publisher, language, since, until, min_score, sort)
         sql, params = search.ids_sql(self, snippets=True)
         found = self._run(sql + " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)], query)
         ids = [r[0] for r in found]
@@ -485,7 +485,7 @@ class Store:
         """How many statements `search` would find with these arguments, counting at most `cap`
         (so a footer costs a bounded time even at millions of rows)."""
         filters.pop("limit", None), filters.pop("offset", None)
-        search = _Search(query, **filters)
+        search = _Search(self, query, **filters)
         sql, params = search.ids_sql(self, ordered=False)
         return self._run(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
 
@@ -511,7 +511,7 @@ class Store:
         }[by]
         where, params = "", []
         if query or any(v is not None for v in filters.values()):
-            sql, params = _Search(query, **filters).ids_sql(self, ordered=False)
+            sql, params = _Search(self, query, **filters).ids_sql(self, ordered=False)
             where = f" WHERE s.id IN ({sql})"
         if by == "tag":
             source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
@@ -526,6 +526,13 @@ class Store:
         ).fetchall()
         rows = [{"key": k, "count": c} for k, c in rows]
         return rows[::-1] if timeline else rows
+
+    def indexed(self, word: str) -> bool:
+        """Whether the full-text index holds this word (one index seek)."""
+        phrase = '"' + word.replace('"', '""') + '"'
+        return self.db.execute(
+            "SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT 1", [phrase]
+        ).fetchone() is not None
 
     def _run(self, sql: str, params: list, query: str | None) -> list[tuple]:
         try:
@@ -642,10 +649,10 @@ class _Search:
     gives that order directly (full text by rank, tags by date, statements by date), so that
     LIMIT stops the scan instead of following a join and a sort over every match."""
 
-    def __init__(self, query=None, tag=None, source=None, country=None, publisher=None, language=None,
-                 since=None, until=None, min_score=None, sort=None):
+    def __init__(self, store: Store, query=None, tag=None, source=None, country=None, publisher=None,
+                 language=None, since=None, until=None, min_score=None, sort=None):
         self.query = query.strip() if query and query.strip() else None
-        self.match = fts_query(self.query) if self.query else None
+        self.match = fts_query(self.query, store.indexed) if self.query else None
         self.sort = sort or ("relevance" if self.query else "date")
         if self.sort not in ("relevance", "date"):
             raise QueryError(f"unknown sort {sort!r} (known: relevance, date)")
