@@ -242,6 +242,12 @@ def run(path: Path, rounds: int, cli_rounds: int) -> None:
     for name, kw in filters.items():
         store.search(**kw)
         report(f"newest 20, {name}", timed(lambda kw=kw: store.search(**kw), rounds), 20)
+    if hasattr(store, "counts"):
+        for by in ("source", "language", "tag", "day", "week"):
+            kw = {"limit": 30} if by in ("day", "week") else {}
+            report(f"stats --by {by}", timed(lambda by=by, kw=kw: store.counts(by, **kw), max(1, rounds // 3)))
+        report("stats --by week --tag coe", timed(lambda: store.counts("week", tag="coe", limit=30),
+                                                  max(1, rounds // 3)))
     if hasattr(store, "count_matches"):
         for name, kw in (("no filter", {}), ("--tag coe", {"tag": "coe"}), ("common word", {"query": words["common"][0]})):
             report(f"count for the footer, {name}", timed(lambda kw=kw: store.count_matches(**kw), rounds))

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Self
 
@@ -499,8 +499,10 @@ class Store:
         return out
 
     def counts(self, by: str, query: str | None = None, *, limit: int | None = None, **filters) -> list[dict]:
-        """Statements per source, day, week (its Monday), tag or language among those `search` would find:
-        [{"key", "count"}], most first (days and weeks: the latest `limit`, oldest first)."""
+        """Statements per source, day, week (named by its Monday), tag or language among those
+        `search` would find: [{"key", "count"}], most first. Days and weeks are the `limit`
+        calendar days or weeks up to the newest matching statement, oldest first, empty ones
+        included; only their statements are read, through the date index."""
         key = "coalesce(s.published_at, s.first_seen_at)"
         column = {
             "source": "s.source",
@@ -509,23 +511,40 @@ class Store:
             "week": f"date(substr({key}, 1, 10), '-6 days', 'weekday 1')",  # the week's Monday
             "tag": "tg.tag",
         }[by]
+        timeline = by in ("day", "week")
+        buckets: list[str] = []
+        if timeline:
+            newest = self.search(query, **filters, sort="date", limit=1)
+            if not newest:
+                return []
+            last = date.fromisoformat((newest[0]["published_at"] or newest[0]["first_seen_at"])[:10])
+            step = 7 if by == "week" else 1
+            if by == "week":
+                last -= timedelta(days=last.weekday())
+            buckets = [(last - timedelta(days=step * n)).isoformat() for n in range((limit or 30) - 1, -1, -1)]
+            if filters.get("since"):  # no empty buckets before what was asked for
+                first = date.fromisoformat(filters["since"][:10])
+                first -= timedelta(days=first.weekday() if by == "week" else 0)
+                buckets = [b for b in buckets if b >= first.isoformat()] or buckets[-1:]
+            if not filters.get("since") or filters["since"] < buckets[0]:
+                filters["since"] = buckets[0] + "T00:00:00+00:00"
         where, params = "", []
         if query or any(v is not None for v in filters.values()):
             sql, params = _Search(self, query, **filters).ids_sql(self, ordered=False)
             where = f" WHERE s.id IN ({sql})"
         if by == "tag":
             source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
-        else:
-            source = "statements s"
-        timeline = by in ("day", "week")
-        order = "key DESC" if timeline else "count DESC, key"
+        else:  # a day or week is read from the (id, ordering key) index, not from each row
+            source = "statements s" + (" INDEXED BY idx_statements_id_when" if timeline and where else "")
         rows = self.db.execute(
-            f"SELECT {column} AS key, count(*) AS count FROM {source}{where} GROUP BY key ORDER BY {order}"
-            + (" LIMIT ?" if limit else ""),
-            [*params, *([int(limit)] if limit else [])],
+            f"SELECT {column} AS key, count(*) AS count FROM {source}{where} GROUP BY key ORDER BY count DESC, key"
+            + (" LIMIT ?" if limit and not timeline else ""),
+            [*params, *([int(limit)] if limit and not timeline else [])],
         ).fetchall()
-        rows = [{"key": k, "count": c} for k, c in rows]
-        return rows[::-1] if timeline else rows
+        if timeline:
+            found = dict(rows)
+            return [{"key": b, "count": found.get(b, 0)} for b in buckets]
+        return [{"key": k, "count": c} for k, c in rows]
 
     def indexed(self, word: str) -> bool:
         """Whether the full-text index holds this word (one index seek)."""

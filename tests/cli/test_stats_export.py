@@ -34,9 +34,14 @@ def test_stats_by_each_key(archive):
     assert counts(archive, "--by", "language") == {"uk": 3, "ru": 3, "en": 2, "fr": 1}
     assert counts(archive, "--by", "tag") == {"coe": 7, "cpt": 2, "echr_court": 1}
     days = json.loads(run(archive, "stats", "--by", "day", "--limit", "3", "--format", "json"))
-    assert [d["key"] for d in days] == ["2025-03-05", "2025-04-01", "2025-05-01"]  # the latest, oldest first
+    assert days == [{"key": "2025-04-29", "count": 0}, {"key": "2025-04-30", "count": 0},
+                    {"key": "2025-05-01", "count": 1}]  # the latest calendar days, oldest first
     weeks = counts(archive, "--by", "week", "--since", "2025-01-01")
-    assert weeks == {"2025-01-20": 1, "2025-02-03": 1, "2025-03-03": 1, "2025-03-31": 1, "2025-04-28": 1}
+    assert next(iter(weeks)) == "2024-12-30" and list(weeks)[-1] == "2025-04-28" and len(weeks) == 18
+    assert {k: v for k, v in weeks.items() if v} == {"2025-01-20": 1, "2025-02-03": 1, "2025-03-03": 1,
+                                                     "2025-03-31": 1, "2025-04-28": 1}
+    coe_weeks = counts(archive, "--by", "week", "--tag", "coe", "--limit", "2")
+    assert coe_weeks == {"2025-03-24": 0, "2025-03-31": 1}  # up to the newest coe statement
 
 
 def test_stats_take_the_search_filters(archive):
