@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pipelines.db
+import pipelines.search_plan
 from pipelines.db import open_db
 
 EVAL = ROOT / "tests" / "data" / "coe_eval.jsonl"
@@ -182,8 +183,8 @@ def run(path: Path, rounds: int, cli_rounds: int) -> None:
 
     def expression(q: str) -> str:
         """The FTS5 expression our search sends for `q` (Cyrillic words in the case forms the index holds)."""
-        if hasattr(pipelines.db, "_Search"):
-            return pipelines.db._Search(store, q).match
+        if hasattr(pipelines.search_plan, "SearchPlan"):
+            return pipelines.search_plan.SearchPlan(store, q).match
         return pipelines.db.fts_query(q)
 
     snippet = ", snippet(statements_fts, 1, '[', ']', '…', 24)"
@@ -195,7 +196,7 @@ def run(path: Path, rounds: int, cli_rounds: int) -> None:
         return lambda: db.execute(sql, args).fetchall()
 
     def window_floor(q: str) -> int:
-        window = getattr(pipelines.db, "RANK_WINDOW", None)
+        window = getattr(pipelines.search_plan, "RANK_WINDOW", None)
         if not window:
             return 0
         row = db.execute("SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC "

@@ -19,7 +19,8 @@ from typing import Self
 
 from sqlite_utils import Database, Migrations
 
-from pipelines.fts import fts_query
+from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
+from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
 from spiders.errors import QueryError, StorageError
 
 BUSY_TIMEOUT_S = 30
@@ -444,9 +445,9 @@ class Store:
         `snippet` of its text around the matched words, marked with SNIPPET_MARKS.
         Filters are case-insensitive. Raises QueryError for malformed full-text syntax.
         """
-        search = _Search(self, query, tag, source, country, publisher, language, since, until, min_score, sort)
+        search = SearchPlan(self, query, tag, source, country, publisher, language, since, until, min_score, sort)
         sql, params = search.ids_sql(self, snippets=True)
-        found = self._run(sql + " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)], query)
+        found = self.run_query_sql(sql + " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)], query)
         ids = [r[0] for r in found]
         if not ids:
             return []
@@ -469,7 +470,7 @@ class Store:
             # each id, which re-reads the index per id); many: seek each id.
             rowid = "rowid" if search.dense(self) else "+rowid"
             snippets = dict(
-                self._run(
+                self.run_query_sql(
                     "SELECT rowid, snippet(statements_fts, 1, ?, ?, '…', 24) FROM statements_fts "
                     f"WHERE statements_fts MATCH ? AND {rowid} IN ({marks})",
                     [*SNIPPET_MARKS, search.match, *ids],
@@ -485,9 +486,9 @@ class Store:
         """How many statements `search` would find with these arguments, counting at most `cap`
         (so a footer costs a bounded time even at millions of rows)."""
         filters.pop("limit", None), filters.pop("offset", None)
-        search = _Search(self, query, **filters)
+        search = SearchPlan(self, query, **filters)
         sql, params = search.ids_sql(self, ordered=False)
-        return self._run(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
+        return self.run_query_sql(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
 
     def texts(self, ids: list[int]) -> dict[int, str]:
         """The full text of each of these statements (for exports)."""
@@ -530,7 +531,7 @@ class Store:
                 filters["since"] = buckets[0] + "T00:00:00+00:00"
         where, params = "", []
         if query or any(v is not None for v in filters.values()):
-            sql, params = _Search(self, query, **filters).ids_sql(self, ordered=False)
+            sql, params = SearchPlan(self, query, **filters).ids_sql(self, ordered=False)
             where = f" WHERE s.id IN ({sql})"
         if by == "tag":
             source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
@@ -553,7 +554,8 @@ class Store:
             "SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT 1", [phrase]
         ).fetchone() is not None
 
-    def _run(self, sql: str, params: list, query: str | None) -> list[tuple]:
+    def run_query_sql(self, sql: str, params: list, query: str | None) -> list[tuple]:
+        """Rows of SQL that carries a user's full-text query; SQLite refusing it is a QueryError."""
         try:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
@@ -585,7 +587,7 @@ class Store:
         for field, value in filters.items():
             if value is None:
                 continue
-            if self.db.execute(probes[field], [_normal(field, value)]).fetchone() is None:
+            if self.db.execute(probes[field], [normal(field, value)]).fetchone() is None:
                 known = self.known_values(field)
                 shown = ", ".join(known[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
                 raise QueryError(f"unknown {field} {value!r} (known: {shown or 'none yet'})")
@@ -647,151 +649,3 @@ class Store:
             "sources": q("SELECT count(*) FROM sources").fetchone()[0],
             "runs": q("SELECT count(*) FROM crawl_runs").fetchone()[0],
         }
-
-
-SNIPPET_MARKS = ("\ue000", "\ue001")  # private-use characters around matched words in a snippet
-# From this many full-text matches on (and at least 1 in 200 statements), "newest first" walks
-# the date index and probes the index for each statement, instead of reading every match's date.
-DENSE_MATCHES = 1_000
-# Ranking by relevance scores at most this many matches, the newest stored (see _rank_window).
-RANK_WINDOW = 10_000
-
-
-def _normal(field: str, value: str) -> str:
-    """Filters are case-insensitive: tags, sources, languages, publisher kinds are stored in
-    lower case, countries in upper case."""
-    return value.strip().upper() if field == "country" else value.strip().lower()
-
-
-class _Search:
-    """One search's SQL: the ids of the matching statements in order, read from the index that
-    gives that order directly (full text by rank, tags by date, statements by date), so that
-    LIMIT stops the scan instead of following a join and a sort over every match."""
-
-    def __init__(self, store: Store, query=None, tag=None, source=None, country=None, publisher=None,
-                 language=None, since=None, until=None, min_score=None, sort=None):
-        self.query = query.strip() if query and query.strip() else None
-        self.match = fts_query(self.query, store.indexed) if self.query else None
-        self.sort = sort or ("relevance" if self.query else "date")
-        if self.sort not in ("relevance", "date"):
-            raise QueryError(f"unknown sort {sort!r} (known: relevance, date)")
-        if self.sort == "relevance" and not self.query:
-            self.sort = "date"
-        self.tag = _normal("tag", tag) if tag else None
-        self.min_score = min_score
-        self.since, self.until = since, until
-        self._dense: bool | None = None
-        # Conditions on the statement row `s`.
-        self.where: list[str] = []
-        self.params: list = []
-        if source:
-            self._add("(s.source = ? OR EXISTS (SELECT 1 FROM sightings g WHERE g.statement_id = s.id "
-                      "AND g.source = ?))", _normal("source", source), _normal("source", source))
-        if country:
-            self._add("s.source IN (SELECT id FROM sources WHERE upper(country) = ?)", _normal("country", country))
-        if publisher:
-            self._add("s.source IN (SELECT id FROM sources WHERE lower(publisher) = ?)",
-                      _normal("publisher", publisher))
-        if language:
-            self._add("s.language = ?", _normal("language", language))
-
-    def _add(self, clause: str, *params) -> None:
-        self.where.append(clause)
-        self.params.extend(params)
-
-    def _tag_exists(self, id_expr: str) -> tuple[list[str], list]:
-        if self.tag:
-            score = " AND tg.score >= ?" if self.min_score is not None else ""
-            params = [self.tag] + ([self.min_score] if self.min_score is not None else [])
-            return [(f"EXISTS (SELECT 1 FROM statement_tags tg WHERE tg.statement_id = {id_expr} "
-                    f"AND tg.tag = ?{score})")], params
-        if self.min_score is not None:
-            return [(f"EXISTS (SELECT 1 FROM statement_tags tg WHERE tg.statement_id = {id_expr} "
-                    "AND tg.score >= ?)")], [self.min_score]
-        return [], []
-
-    def _time(self, key: str) -> tuple[list[str], list]:
-        where, params = [], []
-        if self.since:
-            where.append(f"{key} >= ?")
-            params.append(self.since)
-        if self.until:
-            where.append(f"{key} < ?")
-            params.append(self.until)
-        return where, params
-
-    def ids_sql(self, store: Store, *, ordered: bool = True, snippets: bool = False) -> tuple[str, list]:
-        """The SELECT of matching ids, in the search's order (or, for counting, in any order).
-
-        With `snippets`, a relevance search for a query with case forms (many words OR-ed)
-        also selects each row's snippet: SQLite computes it only for rows that can still
-        make the LIMIT, cheaper than evaluating that expression again for the ids found.
-        """
-        key = "coalesce(s.published_at, s.first_seen_at)"
-        if self.query and (self.sort == "relevance" or not ordered or not self.dense(store)):
-            time_w, time_p = self._time(key)
-            tag_w, tag_p = self._tag_exists("f.rowid")
-            where = ["statements_fts MATCH ?", *tag_w, *self.where, *time_w]
-            params = [self.match, *tag_p, *self.params, *time_p]
-            if ordered and self.sort == "relevance" and not (tag_w or self.where or time_w):
-                floor = self._rank_window(store)
-                if floor is not None:
-                    where.append("f.rowid >= ?")
-                    params.append(floor)
-            join = ""
-            if self.where or time_w or self.sort == "date":
-                by_id = "" if self.where else " INDEXED BY idx_statements_id_when"  # the date without the row
-                join = f" CROSS JOIN statements s{by_id} ON s.id = f.rowid"
-            order = "f.rank" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
-            order = f" ORDER BY {order}" if ordered else ""
-            columns = "f.rowid"
-            if snippets and ordered and self.sort == "relevance" and " OR " in self.match:
-                columns += ", snippet(statements_fts, 1, ?, ?, '…', 24)"
-                params = [*SNIPPET_MARKS, *params]
-            return f"SELECT {columns} FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
-        if self.tag and not self.query:
-            time_w, time_p = self._time("tg.sort_at")
-            where = ["tg.tag = ?", *time_w, *self.where]
-            params = [self.tag, *time_p, *self.params]
-            if self.min_score is not None:
-                where.insert(1, "tg.score >= ?")
-                params.insert(1, self.min_score)
-            join = " CROSS JOIN statements s ON s.id = tg.statement_id" if self.where else ""
-            return (f"SELECT tg.statement_id FROM statement_tags tg{join} WHERE {' AND '.join(where)} "
-                    "ORDER BY tg.sort_at DESC, tg.statement_id DESC"), params
-        time_w, time_p = self._time(key)
-        tag_w, tag_p = self._tag_exists("s.id")
-        where = [*time_w, *self.where, *tag_w]
-        params = [*time_p, *self.params, *tag_p]
-        indexed = ""
-        if self.query and " OR " in self.match:
-            # Many matches of an expression with many words (case forms): list the matches once,
-            # then walk the date index keeping those in the list.
-            where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
-            params.append(self.match)
-            indexed = " INDEXED BY idx_statements_when" if not self.where else ""
-        elif self.query:  # a common word: walk the date index, ask the index about each statement
-            where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
-            params.append(self.match)
-        return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
-                f"ORDER BY {key} DESC, s.id DESC"), params
-
-    def dense(self, store: Store) -> bool:
-        """Whether the query matches so many statements that walking the date index is cheaper
-        than reading every match's date (at least DENSE_MATCHES, and 1 in 200 statements)."""
-        if self._dense is None:
-            newest = store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0
-            enough = max(DENSE_MATCHES, newest // 200)
-            sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
-            self._dense = store._run(sql, [self.match, enough], self.query)[0][0] >= enough
-        return self._dense
-
-    def _rank_window(self, store: Store) -> int | None:
-        """The lowest rowid among the newest RANK_WINDOW matches, when there are more: bm25 must
-        score every match it ranks, so a word in half a million statements ranks the newest
-        RANK_WINDOW of them (by storage order) and answers in bounded time."""
-        row = store._run(
-            "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            [self.match, RANK_WINDOW], self.query,
-        )
-        return row[0][0] + 1 if row else None

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import pipelines.db
+import pipelines.search_plan
 from pipelines.db import open_db
 from scheduler.cli import cli
 from tests.cli.archive import build_archive, title_of
@@ -145,9 +146,9 @@ def test_both_date_plans_agree(archive, monkeypatch):
     try:
         for query, kw in (("Європи", {}), ("torture", {"tag": "coe"}), ("Совет Европы", {}),
                           ("torture", {"language": "en"}), ("the", {"since": "2024-12-01T00:00:00+00:00"})):
-            monkeypatch.setattr(pipelines.db, "DENSE_MATCHES", 10**9)
+            monkeypatch.setattr(pipelines.search_plan, "DENSE_MATCHES", 10**9)
             sparse = [(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)]
-            monkeypatch.setattr(pipelines.db, "DENSE_MATCHES", 1)
+            monkeypatch.setattr(pipelines.search_plan, "DENSE_MATCHES", 1)
             dense = [(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)]
             assert sparse == dense and sparse, (query, kw)
             assert all(pipelines.db.SNIPPET_MARKS[0] in snippet for _, snippet in dense if "torture" in query)
@@ -160,7 +161,7 @@ def test_relevance_ranks_the_newest_matches_when_there_are_very_many(archive, mo
     try:
         everything = {r["id"] for r in store.search("Європи")}
         assert len(everything) == 3
-        monkeypatch.setattr(pipelines.db, "RANK_WINDOW", 2)
+        monkeypatch.setattr(pipelines.search_plan, "RANK_WINDOW", 2)
         assert {r["id"] for r in store.search("Європи")} == set(sorted(everything)[-2:])
         assert {r["id"] for r in store.search("Європи", language="uk")} == everything  # filters: all ranked
         assert store.count_matches("Європи") == 3

@@ -1,0 +1,164 @@
+"""How a search becomes SQL: which index gives its order, so LIMIT stops the scan early.
+
+The storage API (pipelines/db.py) runs the plan; this module only decides it:
+
+- a query ranked by relevance reads the full-text index in bm25 order (for a very common
+  query, the newest RANK_WINDOW matches, so the answer comes in bounded time);
+- a query sorted by date reads its matches' dates from the (id, ordering key) index when
+  they are few, and walks the date index asking the full-text index about each statement
+  when they are many;
+- a tag without a query walks statement_tags(tag, sort_at), the tag rows carrying their
+  statement's date; anything else walks the ordering-key indexes.
+"""
+
+from __future__ import annotations
+
+from pipelines.fts import fts_query
+from spiders.errors import QueryError
+
+SNIPPET_MARKS = ("\ue000", "\ue001")  # private-use characters around matched words in a snippet
+# From this many full-text matches on (and at least 1 in 200 statements), "newest first" walks
+# the date index and probes the index for each statement, instead of reading every match's date.
+DENSE_MATCHES = 1_000
+# Ranking by relevance scores at most this many matches, the newest stored (see _rank_window).
+RANK_WINDOW = 10_000
+
+
+def normal(field: str, value: str) -> str:
+    """Filters are case-insensitive: tags, sources, languages, publisher kinds are stored in
+    lower case, countries in upper case."""
+    return value.strip().upper() if field == "country" else value.strip().lower()
+
+
+class SearchPlan:
+    """One search's SQL: the ids of the matching statements in order, read from the index that
+    gives that order directly (full text by rank, tags by date, statements by date), so that
+    LIMIT stops the scan instead of following a join and a sort over every match."""
+
+    def __init__(self, store, query=None, tag=None, source=None, country=None, publisher=None,
+                 language=None, since=None, until=None, min_score=None, sort=None):
+        self.query = query.strip() if query and query.strip() else None
+        self.match = fts_query(self.query, store.indexed) if self.query else None
+        self.sort = sort or ("relevance" if self.query else "date")
+        if self.sort not in ("relevance", "date"):
+            raise QueryError(f"unknown sort {sort!r} (known: relevance, date)")
+        if self.sort == "relevance" and not self.query:
+            self.sort = "date"
+        self.tag = normal("tag", tag) if tag else None
+        self.min_score = min_score
+        self.since, self.until = since, until
+        self._dense: bool | None = None
+        # Conditions on the statement row `s`.
+        self.where: list[str] = []
+        self.params: list = []
+        if source:
+            self._add("(s.source = ? OR EXISTS (SELECT 1 FROM sightings g WHERE g.statement_id = s.id "
+                      "AND g.source = ?))", normal("source", source), normal("source", source))
+        if country:
+            self._add("s.source IN (SELECT id FROM sources WHERE upper(country) = ?)", normal("country", country))
+        if publisher:
+            self._add("s.source IN (SELECT id FROM sources WHERE lower(publisher) = ?)",
+                      normal("publisher", publisher))
+        if language:
+            self._add("s.language = ?", normal("language", language))
+
+    def _add(self, clause: str, *params) -> None:
+        self.where.append(clause)
+        self.params.extend(params)
+
+    def _tag_exists(self, id_expr: str) -> tuple[list[str], list]:
+        if self.tag:
+            score = " AND tg.score >= ?" if self.min_score is not None else ""
+            params = [self.tag] + ([self.min_score] if self.min_score is not None else [])
+            return [(f"EXISTS (SELECT 1 FROM statement_tags tg WHERE tg.statement_id = {id_expr} "
+                    f"AND tg.tag = ?{score})")], params
+        if self.min_score is not None:
+            return [(f"EXISTS (SELECT 1 FROM statement_tags tg WHERE tg.statement_id = {id_expr} "
+                    "AND tg.score >= ?)")], [self.min_score]
+        return [], []
+
+    def _time(self, key: str) -> tuple[list[str], list]:
+        where, params = [], []
+        if self.since:
+            where.append(f"{key} >= ?")
+            params.append(self.since)
+        if self.until:
+            where.append(f"{key} < ?")
+            params.append(self.until)
+        return where, params
+
+    def ids_sql(self, store, *, ordered: bool = True, snippets: bool = False) -> tuple[str, list]:
+        """The SELECT of matching ids, in the search's order (or, for counting, in any order).
+
+        With `snippets`, a relevance search for a query with case forms (many words OR-ed)
+        also selects each row's snippet: SQLite computes it only for rows that can still
+        make the LIMIT, cheaper than evaluating that expression again for the ids found.
+        """
+        key = "coalesce(s.published_at, s.first_seen_at)"
+        if self.query and (self.sort == "relevance" or not ordered or not self.dense(store)):
+            time_w, time_p = self._time(key)
+            tag_w, tag_p = self._tag_exists("f.rowid")
+            where = ["statements_fts MATCH ?", *tag_w, *self.where, *time_w]
+            params = [self.match, *tag_p, *self.params, *time_p]
+            if ordered and self.sort == "relevance" and not (tag_w or self.where or time_w):
+                floor = self._rank_window(store)
+                if floor is not None:
+                    where.append("f.rowid >= ?")
+                    params.append(floor)
+            join = ""
+            if self.where or time_w or self.sort == "date":
+                by_id = "" if self.where else " INDEXED BY idx_statements_id_when"  # the date without the row
+                join = f" CROSS JOIN statements s{by_id} ON s.id = f.rowid"
+            order = "f.rank" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
+            order = f" ORDER BY {order}" if ordered else ""
+            columns = "f.rowid"
+            if snippets and ordered and self.sort == "relevance" and " OR " in self.match:
+                columns += ", snippet(statements_fts, 1, ?, ?, '…', 24)"
+                params = [*SNIPPET_MARKS, *params]
+            return f"SELECT {columns} FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
+        if self.tag and not self.query:
+            time_w, time_p = self._time("tg.sort_at")
+            where = ["tg.tag = ?", *time_w, *self.where]
+            params = [self.tag, *time_p, *self.params]
+            if self.min_score is not None:
+                where.insert(1, "tg.score >= ?")
+                params.insert(1, self.min_score)
+            join = " CROSS JOIN statements s ON s.id = tg.statement_id" if self.where else ""
+            return (f"SELECT tg.statement_id FROM statement_tags tg{join} WHERE {' AND '.join(where)} "
+                    "ORDER BY tg.sort_at DESC, tg.statement_id DESC"), params
+        time_w, time_p = self._time(key)
+        tag_w, tag_p = self._tag_exists("s.id")
+        where = [*time_w, *self.where, *tag_w]
+        params = [*time_p, *self.params, *tag_p]
+        indexed = ""
+        if self.query and " OR " in self.match:
+            # Many matches of an expression with many words (case forms): list the matches once,
+            # then walk the date index keeping those in the list.
+            where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
+            params.append(self.match)
+            indexed = " INDEXED BY idx_statements_when" if not self.where else ""
+        elif self.query:  # a common word: walk the date index, ask the index about each statement
+            where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
+            params.append(self.match)
+        return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
+                f"ORDER BY {key} DESC, s.id DESC"), params
+
+    def dense(self, store) -> bool:
+        """Whether the query matches so many statements that walking the date index is cheaper
+        than reading every match's date (at least DENSE_MATCHES, and 1 in 200 statements)."""
+        if self._dense is None:
+            newest = store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0
+            enough = max(DENSE_MATCHES, newest // 200)
+            sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
+            self._dense = store.run_query_sql(sql, [self.match, enough], self.query)[0][0] >= enough
+        return self._dense
+
+    def _rank_window(self, store) -> int | None:
+        """The lowest rowid among the newest RANK_WINDOW matches, when there are more: bm25 must
+        score every match it ranks, so a word in half a million statements ranks the newest
+        RANK_WINDOW of them (by storage order) and answers in bounded time."""
+        row = store.run_query_sql(
+            "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            [self.match, RANK_WINDOW], self.query,
+        )
+        return row[0][0] + 1 if row else None
