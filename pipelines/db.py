@@ -132,9 +132,10 @@ def _m0003(db: Database) -> None:
     """Indexes that let "newest N" read N index entries instead of sorting the whole table.
 
     - the ordering key as an expression index, alone and after the language;
-    - statement_tags.sort_at: the statement's ordering key copied onto each tag row (kept by
-      triggers, whoever writes), so the newest N with a tag are read from one index in order,
-      before any join, instead of joining every tagged statement and sorting them;
+    - statement_tags.sort_at and sightings.sort_at: the statement's ordering key copied onto each
+      tag and sighting row (kept by triggers, whoever writes), so the newest N with a tag, or
+      seen at a source, are read from one index in order, before any join, instead of joining
+      every tagged statement and sorting them;
     - bm25 weighs a word in the title ten times a word in the text;
     - views `coe_statements` (newest first, with score and evidence) and `latest_by_source`.
     """
@@ -150,13 +151,25 @@ def _m0003(db: Database) -> None:
               WHERE rowid = NEW.rowid;
             END"""
     )
+    db.execute("ALTER TABLE sightings ADD COLUMN sort_at TEXT")
+    db.execute(f"UPDATE sightings SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = statement_id)")
+    db.execute(
+        f"""CREATE TRIGGER sightings_sort_at AFTER INSERT ON sightings BEGIN
+              UPDATE sightings SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = NEW.statement_id)
+              WHERE id = NEW.id;
+            END"""
+    )
     db.execute(
         """CREATE TRIGGER statements_sort_at AFTER UPDATE OF published_at, first_seen_at ON statements BEGIN
               UPDATE statement_tags SET sort_at = coalesce(NEW.published_at, NEW.first_seen_at)
               WHERE statement_id = NEW.id;
+              UPDATE sightings SET sort_at = coalesce(NEW.published_at, NEW.first_seen_at)
+              WHERE statement_id = NEW.id;
             END"""
     )
     db.execute("CREATE INDEX idx_statement_tags_when ON statement_tags(tag, sort_at, statement_id)")
+    # Every statement has a sighting at its own source, and one at each source that republished it.
+    db.execute("CREATE INDEX idx_sightings_source_when ON sightings(source, sort_at, statement_id)")
     db.execute("INSERT INTO statements_fts(statements_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
     db.execute(f"CREATE INDEX idx_statements_source_when ON statements(source, {SORT_KEY}, id)")
     # The ordering key by id: sorting a few thousand full-text matches by date reads this small

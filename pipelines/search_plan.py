@@ -51,9 +51,7 @@ class SearchPlan:
         # Conditions on the statement row `s`.
         self.where: list[str] = []
         self.params: list = []
-        if source:
-            self._add("(s.source = ? OR EXISTS (SELECT 1 FROM sightings g WHERE g.statement_id = s.id "
-                      "AND g.source = ?))", normal("source", source), normal("source", source))
+        self.source = normal("source", source) if source else None
         if country:
             self._add("s.source IN (SELECT id FROM sources WHERE upper(country) = ?)", normal("country", country))
         if publisher:
@@ -61,6 +59,15 @@ class SearchPlan:
                       normal("publisher", publisher))
         if language:
             self._add("s.language = ?", normal("language", language))
+
+    def _rows(self, *, with_source: bool = True) -> tuple[list[str], list]:
+        """Conditions on the statement row `s` (a source: the statement or one of its sightings)."""
+        where, params = list(self.where), list(self.params)
+        if self.source and with_source:
+            where.insert(0, "(s.source = ? OR EXISTS (SELECT 1 FROM sightings g WHERE g.statement_id = s.id "
+                            "AND g.source = ?))")
+            params[0:0] = [self.source, self.source]
+        return where, params
 
     def _add(self, clause: str, *params) -> None:
         self.where.append(clause)
@@ -98,16 +105,17 @@ class SearchPlan:
         if self.query and (self.sort == "relevance" or not ordered or not self.dense(store)):
             time_w, time_p = self._time(key)
             tag_w, tag_p = self._tag_exists("f.rowid")
-            where = ["statements_fts MATCH ?", *tag_w, *self.where, *time_w]
-            params = [self.match, *tag_p, *self.params, *time_p]
-            if ordered and self.sort == "relevance" and not (tag_w or self.where or time_w):
+            row_w, row_p = self._rows()
+            where = ["statements_fts MATCH ?", *tag_w, *row_w, *time_w]
+            params = [self.match, *tag_p, *row_p, *time_p]
+            if ordered and self.sort == "relevance" and not (tag_w or row_w or time_w):
                 floor = self._rank_window(store)
                 if floor is not None:
                     where.append("f.rowid >= ?")
                     params.append(floor)
             join = ""
-            if self.where or time_w or self.sort == "date":
-                by_id = "" if self.where else " INDEXED BY idx_statements_id_when"  # the date without the row
+            if row_w or time_w or self.sort == "date":
+                by_id = "" if row_w else " INDEXED BY idx_statements_id_when"  # the date without the row
                 join = f" CROSS JOIN statements s{by_id} ON s.id = f.rowid"
             order = "f.rank" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
             order = f" ORDER BY {order}" if ordered else ""
@@ -118,30 +126,44 @@ class SearchPlan:
             return f"SELECT {columns} FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
         if self.tag and not self.query:
             time_w, time_p = self._time("tg.sort_at")
-            where = ["tg.tag = ?", *time_w, *self.where]
-            params = [self.tag, *time_p, *self.params]
+            row_w, row_p = self._rows()
+            where = ["tg.tag = ?", *time_w, *row_w]
+            params = [self.tag, *time_p, *row_p]
             if self.min_score is not None:
                 where.insert(1, "tg.score >= ?")
                 params.insert(1, self.min_score)
-            join = " CROSS JOIN statements s ON s.id = tg.statement_id" if self.where else ""
+            join = " CROSS JOIN statements s ON s.id = tg.statement_id" if row_w else ""
             return (f"SELECT tg.statement_id FROM statement_tags tg{join} WHERE {' AND '.join(where)} "
                     "ORDER BY tg.sort_at DESC, tg.statement_id DESC"), params
         time_w, time_p = self._time(key)
         tag_w, tag_p = self._tag_exists("s.id")
-        where = [*time_w, *self.where, *tag_w]
-        params = [*time_p, *self.params, *tag_p]
+        if self.source and not self.query:
+            return self._by_source([*self.where, *tag_w], [*self.params, *tag_p])
+        row_w, row_p = self._rows()
+        where = [*time_w, *row_w, *tag_w]
+        params = [*time_p, *row_p, *tag_p]
         indexed = ""
         if self.query and " OR " in self.match:
             # Many matches of an expression with many words (case forms): list the matches once,
             # then walk the date index keeping those in the list.
             where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
             params.append(self.match)
-            indexed = " INDEXED BY idx_statements_when" if not self.where else ""
+            indexed = " INDEXED BY idx_statements_when" if not row_w else ""
         elif self.query:  # a common word: walk the date index, ask the index about each statement
             where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
             params.append(self.match)
         return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
                 f"ORDER BY {key} DESC, s.id DESC"), params
+
+    def _by_source(self, where: list[str], params: list) -> tuple[str, list]:
+        """A source's statements newest first, read in order from sightings(source, sort_at):
+        every statement has a sighting at its own source and at each source that republished it."""
+        time_w, time_p = self._time("g.sort_at")
+        row_w = [*time_w, *where]
+        join = " CROSS JOIN statements s ON s.id = g.statement_id" if where else ""
+        sql = (f"SELECT DISTINCT g.statement_id FROM sightings g{join} WHERE g.source = ?"
+               + "".join(f" AND {w}" for w in row_w) + " ORDER BY g.sort_at DESC, g.statement_id DESC")
+        return sql, [self.source, *time_p, *params]
 
     def dense(self, store) -> bool:
         """Whether the query matches so many statements that walking the date index is cheaper

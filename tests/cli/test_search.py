@@ -169,8 +169,9 @@ def test_relevance_ranks_the_newest_matches_when_there_are_very_many(archive, mo
         store.close()
 
 
-def test_tag_dates_follow_a_changed_publication_date(archive, tmp_path):
-    """statement_tags.sort_at is kept by triggers: a corrected date reorders tag listings."""
+def test_tag_and_source_dates_follow_a_changed_publication_date(archive, tmp_path):
+    """statement_tags.sort_at and sightings.sort_at are kept by triggers: a corrected date
+    reorders tag and source listings."""
     path = build_archive(tmp_path / "copy.db")
     store = open_db(path)
     try:
@@ -179,6 +180,8 @@ def test_tag_dates_follow_a_changed_publication_date(archive, tmp_path):
             db.execute("UPDATE statements SET published_at = '2026-01-01T00:00:00+00:00' WHERE id = ?",
                        [oldest["id"]])
         assert store.search(tag="coe")[0]["id"] == oldest["id"]
+        assert store.search(source="mfa-ua-uk")[0]["id"] == oldest["id"]  # sightings.sort_at too
+        assert [r["id"] for r in store.search(source="news-ua-en", since="2024-11-15")] == [9, 7]
         assert store.count_matches(tag="coe") == 7 and store.count_matches(tag="coe", cap=3) == 3
     finally:
         store.close()
