@@ -109,6 +109,8 @@ def search(query, tag, source, country, publisher, language, since, until, min_s
     QUERY words must all appear; Ukrainian and Russian words match in every case form
     (Рада Європи finds Ради Європи). "a phrase" matches exactly, word* is a prefix, and
     OR, NOT and parentheses work as in SQLite FTS5. Filters combine and ignore case.
+    A query with more than 10,000 matches and no filter ranks the newest 10,000 of them
+    (add a filter, or --sort date, to reach the older ones).
 
     Example:
 
