@@ -17,9 +17,12 @@ from pipelines.fts import fts_query
 from spiders.errors import QueryError
 
 SNIPPET_MARKS = ("\ue000", "\ue001")  # private-use characters around matched words in a snippet
-# From this many full-text matches on (and at least 1 in 200 statements), "newest first" walks
-# the date index and probes the index for each statement, instead of reading every match's date.
+# "Newest first" with a query, by how many statements match (measured at a million statements):
+# under 1 in 200 (and under DENSE_MATCHES), read every match's date from the (id, date) index;
+# under 1 in 20, list the matches once and walk the date index keeping listed ones; above,
+# walk the date index and ask the full-text index about each statement (20 in 20 steps or so).
 DENSE_MATCHES = 1_000
+SPARSE_SHARE, DENSE_SHARE = 200, 20
 # Ranking by relevance scores at most this many matches, the newest stored (see _rank_window).
 RANK_WINDOW = 10_000
 
@@ -47,7 +50,7 @@ class SearchPlan:
         self.tag = normal("tag", tag) if tag else None
         self.min_score = min_score
         self.since, self.until = since, until
-        self._dense: bool | None = None
+        self._density: str | None = None
         # Conditions on the statement row `s`.
         self.where: list[str] = []
         self.params: list = []
@@ -143,13 +146,11 @@ class SearchPlan:
         where = [*time_w, *row_w, *tag_w]
         params = [*time_p, *row_p, *tag_p]
         indexed = ""
-        if self.query and " OR " in self.match:
-            # Many matches of an expression with many words (case forms): list the matches once,
-            # then walk the date index keeping those in the list.
+        if self.query and self.density(store) == "common":
             where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
             params.append(self.match)
             indexed = " INDEXED BY idx_statements_when" if not row_w else ""
-        elif self.query:  # a common word: walk the date index, ask the index about each statement
+        elif self.query:  # "everywhere"
             where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
             params.append(self.match)
         return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
@@ -165,15 +166,24 @@ class SearchPlan:
                + "".join(f" AND {w}" for w in row_w) + " ORDER BY g.sort_at DESC, g.statement_id DESC")
         return sql, [self.source, *time_p, *params]
 
-    def dense(self, store) -> bool:
-        """Whether the query matches so many statements that walking the date index is cheaper
-        than reading every match's date (at least DENSE_MATCHES, and 1 in 200 statements)."""
-        if self._dense is None:
+    def density(self, store) -> str:
+        """How many statements the query matches: "few" (under 1 in SPARSE_SHARE, or under
+        DENSE_MATCHES), "common" (under 1 in DENSE_SHARE) or "everywhere" — counted only as far
+        as needed to tell."""
+        if self._density is None:
             newest = store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0
-            enough = max(DENSE_MATCHES, newest // 200)
             sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
-            self._dense = store.run_query_sql(sql, [self.match, enough], self.query)[0][0] >= enough
-        return self._dense
+            self._density = "few"
+            for name, share in (("common", SPARSE_SHARE), ("everywhere", DENSE_SHARE)):
+                enough = max(DENSE_MATCHES, newest // share)
+                if store.run_query_sql(sql, [self.match, enough], self.query)[0][0] < enough:
+                    break
+                self._density = name
+        return self._density
+
+    def dense(self, store) -> bool:
+        """Whether reading every match's date would cost more than walking the date index."""
+        return self.density(store) != "few"
 
     def _rank_window(self, store) -> int | None:
         """The lowest rowid among the newest RANK_WINDOW matches, when there are more: bm25 must

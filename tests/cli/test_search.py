@@ -141,16 +141,19 @@ def test_every_format_parses_back(archive):
 
 
 def test_both_date_plans_agree(archive, monkeypatch):
-    """A common query walks the date index; a rare one reads its matches' dates. Same answer."""
+    """A rare query reads its matches' dates; a common one lists its matches and walks the date
+    index; one found everywhere walks the date index asking about each statement. Same answer."""
     store = open_db(archive, create=False)
     try:
         for query, kw in (("Європи", {}), ("torture", {"tag": "coe"}), ("Совет Европы", {}),
                           ("torture", {"language": "en"}), ("the", {"since": "2024-12-01T00:00:00+00:00"})):
-            monkeypatch.setattr(pipelines.search_plan, "DENSE_MATCHES", 10**9)
-            sparse = [(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)]
-            monkeypatch.setattr(pipelines.search_plan, "DENSE_MATCHES", 1)
-            dense = [(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)]
-            assert sparse == dense and sparse, (query, kw)
+            answers = []
+            for dense_matches, dense_share in ((10**9, 20), (1, 1), (1, 10**9)):  # few, common, everywhere
+                monkeypatch.setattr(pipelines.search_plan, "DENSE_MATCHES", dense_matches)
+                monkeypatch.setattr(pipelines.search_plan, "DENSE_SHARE", dense_share)
+                answers.append([(r["id"], r["snippet"]) for r in store.search(query, sort="date", **kw)])
+            sparse, medium, dense = answers
+            assert sparse == medium == dense and sparse, (query, kw)
             assert all(pipelines.db.SNIPPET_MARKS[0] in snippet for _, snippet in dense if "torture" in query)
     finally:
         store.close()
