@@ -7,7 +7,7 @@ find «Ради Європи», «Раді Європи», «Радою Євро
 Datasette — would have to load), each Cyrillic word of the query is expanded at query
 time: cut to its stem, then searched in every case form, stem + each ending of the
 noun and adjective declensions (`"рада" OR "ради" OR "раді" OR "радою" …`). Russian
-stems come from Snowball (snowballstemmer); Snowball has no Ukrainian, so Ukrainian
+stems come from Snowball (PyStemmer); Snowball has no Ukrainian, so Ukrainian
 words lose their endings by the list below, and the shorter stem of the two is used.
 Forms are whole words, not prefixes: «Европы» finds «Европе» but not «Европейский», so
 «Совет Европы» does not find the European Council.
@@ -50,9 +50,9 @@ def _uk_stem(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _ru_stemmer():
-    import snowballstemmer  # only a query with Cyrillic words pays for it
+    import Stemmer  # PyStemmer: Snowball in C, imported in under a millisecond, only for Cyrillic queries
 
-    return snowballstemmer.stemmer("russian")
+    return Stemmer.Stemmer("russian")
 
 
 def stem(word: str) -> str:
