@@ -453,9 +453,9 @@ class Store:
     ) -> list[dict]:
         """Statements matching the query and every filter, `limit` of them after `offset`.
 
-        With a query they come by relevance (bm25, a title word weighs ten text words)
-        unless sort="date"; without one, newest first. With a query each row has a
-        `snippet` of its text around the matched words, marked with SNIPPET_MARKS.
+        Newest first, or with sort="relevance" and a query by bm25 (a title word weighs
+        ten text words). With a query each row has a `snippet` of its text around the
+        matched words, marked with SNIPPET_MARKS.
         Filters are case-insensitive. Raises QueryError for malformed full-text syntax.
         """
         search = SearchPlan(self, query, tag, source, country, publisher, language, since, until, min_score, sort)

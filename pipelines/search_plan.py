@@ -42,7 +42,7 @@ class SearchPlan:
                  language=None, since=None, until=None, min_score=None, sort=None):
         self.query = query.strip() if query and query.strip() else None
         self.match = fts_query(self.query, store.indexed) if self.query else None
-        self.sort = sort or ("relevance" if self.query else "date")
+        self.sort = sort or "date"
         if self.sort not in ("relevance", "date"):
             raise QueryError(f"unknown sort {sort!r} (known: relevance, date)")
         if self.sort == "relevance" and not self.query:

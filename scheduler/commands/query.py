@@ -120,6 +120,7 @@ def search(query, tag, source, country, publisher, language, since, until, min_s
     """
     if sort == "relevance" and not query:
         raise UserError("--sort relevance needs a QUERY")
+    sort = sort or ("relevance" if query else "date")
     with open_db(db_path, create=False) as store:
         filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
                                  language=language, since=since, until=until, min_score=min_score, about=about)

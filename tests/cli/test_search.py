@@ -162,11 +162,11 @@ def test_both_date_plans_agree(archive, monkeypatch):
 def test_relevance_ranks_the_newest_matches_when_there_are_very_many(archive, monkeypatch):
     store = open_db(archive, create=False)
     try:
-        everything = {r["id"] for r in store.search("Європи")}
+        everything = {r["id"] for r in store.search("Європи", sort="relevance")}
         assert len(everything) == 3
         monkeypatch.setattr(pipelines.search_plan, "RANK_WINDOW", 2)
-        assert {r["id"] for r in store.search("Європи")} == set(sorted(everything)[-2:])
-        assert {r["id"] for r in store.search("Європи", language="uk")} == everything  # filters: all ranked
+        assert {r["id"] for r in store.search("Європи", sort="relevance")} == set(sorted(everything)[-2:])
+        assert {r["id"] for r in store.search("Європи", sort="relevance", language="uk")} == everything  # filters: all ranked
         assert store.count_matches("Європи") == 3
     finally:
         store.close()
