@@ -13,20 +13,20 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Self
 
 from sqlite_utils import Database, Migrations
 
 from pipelines import linking, nearcopy
+from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
 from pipelines.outbox import queue_alerts
-from spiders.errors import StorageError
+from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
+from spiders.errors import QueryError, StorageError
 
 BUSY_TIMEOUT_S = 30
 migrations = Migrations("communique")
-
-
 
 
 def utcnow() -> str:
@@ -122,6 +122,79 @@ def _m0001(db: Database) -> None:
     )
     db["statements"].enable_fts(
         ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
+
+
+# The ordering key of every listing: when a statement was published, else when it was first seen.
+SORT_KEY = "coalesce(published_at, first_seen_at)"
+
+
+@migrations(name="0003_search")
+def _m0003(db: Database) -> None:
+    """Indexes that let "newest N" read N index entries instead of sorting the whole table.
+
+    - the ordering key as an expression index, alone and after the language;
+    - statement_tags.sort_at and sightings.sort_at: the statement's ordering key copied onto each
+      tag and sighting row (kept by triggers, whoever writes), so the newest N with a tag, or
+      seen at a source, are read from one index in order, before any join, instead of joining
+      every tagged statement and sorting them;
+    - bm25 weighs a word in the title ten times a word in the text;
+    - views `coe_statements` (newest first, with score and evidence) and `latest_by_source`.
+    """
+    db.execute(f"CREATE INDEX idx_statements_when ON statements({SORT_KEY}, id)")
+    db.execute(f"CREATE INDEX idx_statements_language_when ON statements(language, {SORT_KEY}, id)")
+    db.execute("ALTER TABLE statement_tags ADD COLUMN sort_at TEXT")
+    db.execute(
+        f"UPDATE statement_tags SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = statement_id)"
+    )
+    db.execute(
+        f"""CREATE TRIGGER statement_tags_sort_at AFTER INSERT ON statement_tags BEGIN
+              UPDATE statement_tags SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = NEW.statement_id)
+              WHERE rowid = NEW.rowid;
+            END"""
+    )
+    db.execute("ALTER TABLE sightings ADD COLUMN sort_at TEXT")
+    db.execute(f"UPDATE sightings SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = statement_id)")
+    db.execute(
+        f"""CREATE TRIGGER sightings_sort_at AFTER INSERT ON sightings BEGIN
+              UPDATE sightings SET sort_at = (SELECT {SORT_KEY} FROM statements WHERE id = NEW.statement_id)
+              WHERE id = NEW.id;
+            END"""
+    )
+    db.execute(
+        """CREATE TRIGGER statements_sort_at AFTER UPDATE OF published_at, first_seen_at ON statements BEGIN
+              UPDATE statement_tags SET sort_at = coalesce(NEW.published_at, NEW.first_seen_at)
+              WHERE statement_id = NEW.id;
+              UPDATE sightings SET sort_at = coalesce(NEW.published_at, NEW.first_seen_at)
+              WHERE statement_id = NEW.id;
+            END"""
+    )
+    db.execute("CREATE INDEX idx_statement_tags_when ON statement_tags(tag, sort_at, statement_id)")
+    # Every statement has a sighting at its own source, and one at each source that republished it.
+    db.execute("CREATE INDEX idx_sightings_source_when ON sightings(source, sort_at, statement_id)")
+    db.execute("INSERT INTO statements_fts(statements_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
+    db.execute(f"CREATE INDEX idx_statements_source_when ON statements(source, {SORT_KEY}, id)")
+    # The ordering key by id: sorting a few thousand full-text matches by date reads this small
+    # index instead of each 3 KB row (whose date sits after its text, in overflow pages).
+    db.execute(f"CREATE INDEX idx_statements_id_when ON statements(id, {SORT_KEY})")
+    # Views for the questions people ask the database directly (sqlite3, Datasette).
+    db.execute(
+        """CREATE VIEW coe_statements AS
+           SELECT s.id, tg.sort_at AS published, s.source, s.language, s.kind, s.title, s.url,
+                  tg.score, tg.evidence
+           FROM statement_tags tg JOIN statements s ON s.id = tg.statement_id
+           WHERE tg.tag = 'coe'
+           ORDER BY tg.sort_at DESC, tg.statement_id DESC"""
+    )
+    db.execute(
+        f"""CREATE VIEW latest_by_source AS
+           SELECT so.id AS source, so.name, so.publisher, so.country, s.id AS statement_id,
+                  coalesce(s.published_at, s.first_seen_at) AS published,
+                  s.title, s.url,
+                  (SELECT count(*) FROM statements c WHERE c.source = so.id) AS statements
+           FROM sources so JOIN statements s ON s.id = (
+               SELECT id FROM statements WHERE source = so.id ORDER BY {SORT_KEY} DESC, id DESC LIMIT 1)
+           ORDER BY published DESC"""
     )
 
 
@@ -549,53 +622,176 @@ class Store:
         *,
         tag: str | None = None,
         source: str | None = None,
+        country: str | None = None,
+        publisher: str | None = None,
         language: str | None = None,
         since: str | None = None,
         until: str | None = None,
         min_score: float | None = None,
+        sort: str | None = None,
         limit: int = 20,
+        offset: int = 0,
         collapse_stories: bool = False,
     ) -> list[dict]:
-        """Statements matching all given filters, newest first; with `collapse_stories`, one row
-        per story (its newest matching statement, with `story_matches`: how many matched)."""
-        joins, join_params, where, params = [], [], [], []
-        if query:
-            joins.append("JOIN statements_fts f ON f.rowid = s.id")
-            where.append("statements_fts MATCH ?")
-            params.append(fts_query(query))
-        if tag:
-            joins.append("JOIN statement_tags tg ON tg.statement_id = s.id AND tg.tag = ?")
-            join_params.append(tag)
-            if min_score is not None:
-                where.append("tg.score >= ?")
-                params.append(min_score)
-        elif min_score is not None:
-            where.append("EXISTS (SELECT 1 FROM statement_tags m WHERE m.statement_id = s.id AND m.score >= ?)")
-            params.append(min_score)
-        for clause, value in (
-            ("s.id IN (SELECT statement_id FROM sightings WHERE source = ?)", source),
-            ("s.language = ?", language),
-            ("coalesce(s.published_at, s.first_seen_at) >= ?", since),
-            ("coalesce(s.published_at, s.first_seen_at) < ?", until),
-        ):
-            if value:
-                where.append(clause)
-                params.append(value)
-        ordered = join_params + params
-        sql = (
-            "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.language, s.kind, "
-            "s.speaker, s.story_id, substr(s.text, 1, 300) AS excerpt FROM statements s "
-            + " ".join(joins)
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY coalesce(s.published_at, s.first_seen_at) DESC, s.id DESC LIMIT ?"
-        )
+        """Statements matching the query and every filter, `limit` of them after `offset`.
+
+        Newest first, or with sort="relevance" and a query by bm25 (a title word weighs
+        ten text words). With a query each row has a `snippet` of its text around the
+        matched words, marked with SNIPPET_MARKS.
+        Filters are case-insensitive. Raises QueryError for malformed full-text syntax.
+        With `collapse_stories`, one row per story (its first matching statement, with
+        `story_matches`: how many of the story's statements matched).
+        """
+        search = SearchPlan(self, query, tag, source, country, publisher, language, since, until, min_score, sort)
+        sql, params = search.ids_sql(self, snippets=True)
         # Collapsing reads more rows than it shows: a story's other statements fill the gaps.
-        ordered.append(int(limit) * (10 if collapse_stories else 1))
-        rows = list(self.db.query(sql, ordered))
+        wanted = int(limit) * (10 if collapse_stories else 1)
+        found = self.run_query_sql(sql + " LIMIT ? OFFSET ?", [*params, wanted, int(offset)], query)
+        ids = [r[0] for r in found]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        by_id = {
+            r["id"]: r
+            for r in self.db.query(
+                "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.first_seen_at, "
+                f"s.language, s.kind, s.speaker, s.story_id, substr(s.text, 1, 300) AS excerpt FROM statements s "
+                f"WHERE s.id IN ({marks})",
+                ids,
+            )
+        }
+        rows = [by_id[i] for i in ids]
+        if search.match and len(found[0]) == 2:  # snippets came with the ids
+            for r, (_, snippet) in zip(rows, found, strict=True):
+                r["snippet"] = snippet
+        elif search.match:
+            # A few matches: scan them all and keep these ids (`+rowid` stops FTS5 from seeking
+            # each id, which re-reads the index per id); many: seek each id.
+            rowid = "rowid" if search.dense(self) else "+rowid"
+            snippets = dict(
+                self.run_query_sql(
+                    "SELECT rowid, snippet(statements_fts, 1, ?, ?, '…', 24) FROM statements_fts "
+                    f"WHERE statements_fts MATCH ? AND {rowid} IN ({marks})",
+                    [*SNIPPET_MARKS, search.match, *ids],
+                    query,
+                )
+            )
+            for r in rows:
+                r["snippet"] = snippets.get(r["id"])
         if collapse_stories:
             rows = collapse_by_story(rows)[: int(limit)]
         self._attach_tags(rows)
         return rows
+
+    def count_matches(self, query: str | None = None, *, cap: int = 10_000, **filters) -> int:
+        """How many statements `search` would find with these arguments, counting at most `cap`
+        (so a footer costs a bounded time even at millions of rows)."""
+        filters.pop("limit", None), filters.pop("offset", None), filters.pop("collapse_stories", None)
+        search = SearchPlan(self, query, **filters)
+        sql, params = search.ids_sql(self, ordered=False)
+        return self.run_query_sql(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
+
+    def texts(self, ids: list[int]) -> dict[int, str]:
+        """The full text of each of these statements (for exports)."""
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT id, text FROM statements WHERE id IN ({marks})", chunk).fetchall())
+        return out
+
+    def counts(self, by: str, query: str | None = None, *, limit: int | None = None, **filters) -> list[dict]:
+        """Statements per source, day, week (named by its Monday), tag or language among those
+        `search` would find: [{"key", "count"}], most first. Days and weeks are the `limit`
+        calendar days or weeks up to the newest matching statement, oldest first, empty ones
+        included; only their statements are read, through the date index."""
+        key = "coalesce(s.published_at, s.first_seen_at)"
+        column = {
+            "source": "s.source",
+            "language": "coalesce(s.language, '--')",
+            "day": f"substr({key}, 1, 10)",
+            "week": f"date(substr({key}, 1, 10), '-6 days', 'weekday 1')",  # the week's Monday
+            "tag": "tg.tag",
+        }[by]
+        timeline = by in ("day", "week")
+        buckets: list[str] = []
+        if timeline:
+            newest = self.search(query, **filters, sort="date", limit=1)
+            if not newest:
+                return []
+            last = date.fromisoformat((newest[0]["published_at"] or newest[0]["first_seen_at"])[:10])
+            step = 7 if by == "week" else 1
+            if by == "week":
+                last -= timedelta(days=last.weekday())
+            buckets = [(last - timedelta(days=step * n)).isoformat() for n in range((limit or 30) - 1, -1, -1)]
+            if filters.get("since"):  # no empty buckets before what was asked for
+                first = date.fromisoformat(filters["since"][:10])
+                first -= timedelta(days=first.weekday() if by == "week" else 0)
+                buckets = [b for b in buckets if b >= first.isoformat()] or buckets[-1:]
+            if not filters.get("since") or filters["since"] < buckets[0]:
+                filters["since"] = buckets[0] + "T00:00:00+00:00"
+        where, params = "", []
+        if query or any(v is not None for v in filters.values()):
+            sql, params = SearchPlan(self, query, **filters).ids_sql(self, ordered=False)
+            where = f" WHERE s.id IN ({sql})"
+        if by == "tag":
+            source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
+        else:  # a day or week is read from the (id, ordering key) index, not from each row
+            source = "statements s" + (" INDEXED BY idx_statements_id_when" if timeline and where else "")
+        rows = self.db.execute(
+            f"SELECT {column} AS key, count(*) AS count FROM {source}{where} GROUP BY key ORDER BY count DESC, key"
+            + (" LIMIT ?" if limit and not timeline else ""),
+            [*params, *([int(limit)] if limit and not timeline else [])],
+        ).fetchall()
+        if timeline:
+            found = dict(rows)
+            return [{"key": b, "count": found.get(b, 0)} for b in buckets]
+        return [{"key": k, "count": c} for k, c in rows]
+
+    def indexed(self, word: str) -> bool:
+        """Whether the full-text index holds this word (one index seek)."""
+        phrase = '"' + word.replace('"', '""') + '"'
+        return self.db.execute(
+            "SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT 1", [phrase]
+        ).fetchone() is not None
+
+    def run_query_sql(self, sql: str, params: list, query: str | None) -> list[tuple]:
+        """Rows of SQL that carries a user's full-text query; SQLite refusing it is a QueryError."""
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if query and "MATCH" in sql:  # SQLite's only complaint about our SQL here is the query
+                raise QueryError(f"cannot search for {query!r}: {exc} (quote words with \"…\")") from None
+            raise
+
+    def known_values(self, field: str) -> list[str]:
+        """The values a search filter can take in this database (for naming them in an error)."""
+        sql = {
+            "tag": "SELECT DISTINCT tag FROM statement_tags",
+            "source": "SELECT id FROM sources",
+            "language": "SELECT DISTINCT language FROM statements WHERE language IS NOT NULL",
+            "country": "SELECT DISTINCT upper(country) FROM sources WHERE country IS NOT NULL AND country != ''",
+            "publisher": "SELECT DISTINCT lower(publisher) FROM sources WHERE publisher IS NOT NULL",
+        }[field]
+        return sorted(r[0] for r in self.db.execute(sql).fetchall())
+
+    def check_filters(self, **filters: str | None) -> None:
+        """Raise QueryError naming the known values when a filter names a tag, source, language,
+        country or publisher kind this database has never seen (instead of finding nothing)."""
+        probes = {
+            "tag": "SELECT 1 FROM statement_tags WHERE tag = ? LIMIT 1",
+            "source": "SELECT 1 FROM sources WHERE id = ?",
+            "language": "SELECT 1 FROM statements WHERE language = ? LIMIT 1",
+            "country": "SELECT 1 FROM sources WHERE upper(country) = ? LIMIT 1",
+            "publisher": "SELECT 1 FROM sources WHERE lower(publisher) = ? LIMIT 1",
+        }
+        for field, value in filters.items():
+            if value is None:
+                continue
+            if self.db.execute(probes[field], [normal(field, value)]).fetchone() is None:
+                known = self.known_values(field)
+                shown = ", ".join(known[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
+                raise QueryError(f"unknown {field} {value!r} (known: {shown or 'none yet'})")
 
     def _attach_tags(self, rows: list[dict]) -> None:
         by_id = {r["id"]: r for r in rows}
@@ -697,18 +893,3 @@ def collapse_by_story(rows: list[dict]) -> list[dict]:
             row["story_matches"] = 1
             first[key] = row
     return list(first.values())
-
-
-def fts_query(text: str) -> str:
-    """A user's words as an FTS5 query: every word must appear; `word*` is a prefix search.
-
-    Quoting each word keeps FTS5 operators and punctuation in scraped or typed text
-    from becoming syntax errors.
-    """
-    terms = []
-    for word in text.split():
-        prefix = word.endswith("*")
-        word = word.rstrip("*").replace('"', '""')
-        if word:
-            terms.append(f'"{word}"' + ("*" if prefix else ""))
-    return " ".join(terms) or '""'

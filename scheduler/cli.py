@@ -20,9 +20,12 @@ from scheduler.commands.alerts import alerts, subscribe, subscriptions, unsubscr
 from scheduler.commands.common import UserError
 from scheduler.commands.crawl import crawl
 from scheduler.commands.demo import LOCAL_SITE_SETTINGS, demo  # noqa: F401 (tests import it from here)
+from scheduler.commands.export import export
 from scheduler.commands.query import search, show
 from scheduler.commands.schedule import schedule_cmd
+from scheduler.commands.serve import serve
 from scheduler.commands.sources import extract, sources
+from scheduler.commands.stats import stats
 from scheduler.tag_commands import retag_cmd, tag_cmd, tag_eval_cmd
 from spiders import config
 from spiders.errors import CommuniqueError
@@ -83,6 +86,6 @@ def main():
     cli(prog_name="communique")
 
 
-for _command in (crawl, search, show, sources, extract, demo, tag_cmd, retag_cmd, tag_eval_cmd, subscribe, unsubscribe,
-                 subscriptions, alerts, schedule_cmd):
+for _command in (crawl, search, show, sources, extract, demo, stats, export, serve, tag_cmd, retag_cmd, tag_eval_cmd,
+                 subscribe, unsubscribe, subscriptions, alerts, schedule_cmd):
     cli.add_command(_command)

@@ -17,12 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import click
 
+from pipelines.db import SNIPPET_MARKS
 from pipelines.textnorm import strip_controls
 
 ROW_FORMATS = ("table", "json", "ndjson", "csv")
@@ -53,6 +55,22 @@ def csv_safe(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def marked(text: str | None, start: str = "**", end: str = "**") -> str | None:
+    """A search snippet with its matched words between `start` and `end` instead of the storage's marks."""
+    if text is None:
+        return None
+    return text.replace(SNIPPET_MARKS[0], start).replace(SNIPPET_MARKS[1], end)
+
+
+def _bold_marks(line: str) -> str:
+    """Matched words in bold on a terminal (click drops the styling when output is not a terminal)."""
+    if SNIPPET_MARKS[0] not in line:
+        return line.replace(SNIPPET_MARKS[1], "")
+    bold, normal = click.style("x", bold=True).split("x")
+    line = marked(line, bold, normal)
+    return line + normal if line.rfind(bold) > line.rfind(normal) else line  # a mark cut by clip()
+
+
 def clip(text: str, width: int) -> str:
     """`text` cut to `width` characters, an ellipsis marking the cut."""
     if width <= 0:
@@ -81,8 +99,9 @@ class Column:
 
 
 def render_table(rows: Sequence[dict], columns: Sequence[Column], *, width: int | None = None,
-                 detail: Callable[[dict], str | None] | None = None) -> str:
-    """A table with a header that fits the terminal; `detail` adds an indented second line per row."""
+                 detail: Callable[[dict], str | None] | None = None, footer: str | None = None) -> str:
+    """A table with a header that fits the terminal; `detail` adds an indented second line per row
+    (search snippets' matched words in bold), `footer` a last line (e.g. "20 of 231")."""
     width = width or terminal_width()
     cells = [[c.cell(r) for c in columns] for r in rows]
     widths = [max([len(c.header)] + [len(line[i]) for line in cells]) for i, c in enumerate(columns)]
@@ -100,7 +119,9 @@ def render_table(rows: Sequence[dict], columns: Sequence[Column], *, width: int 
         out.append(line(values))
         extra = detail(row) if detail else None
         if extra:
-            out.append(clip("    ↳ " + one_line(extra), width))
+            out.append(_bold_marks(clip("    ↳ " + one_line(extra), width)))
+    if footer:
+        out.append(footer)
     return "\n".join(out)
 
 
@@ -122,8 +143,10 @@ def render_ndjson(rows: Iterable[dict]) -> str:
 
 
 def render_rows(rows: Sequence[dict], fmt: str, *, columns: Sequence[Column], fields: Sequence[str] | None = None,
-                detail: Callable[[dict], str | None] | None = None, empty: str = "nothing found") -> str:
-    """Rows in one of ROW_FORMATS. `fields` are the csv columns (default: the table's keys)."""
+                detail: Callable[[dict], str | None] | None = None, empty: str = "nothing found",
+                footer: str | None = None) -> str:
+    """Rows in one of ROW_FORMATS. `fields` are the csv columns (default: the table's keys);
+    `footer` is a last line of the table only (the other formats are for programs)."""
     if fmt == "json":
         return render_json(list(rows))
     if fmt == "ndjson":
@@ -132,7 +155,17 @@ def render_rows(rows: Sequence[dict], fmt: str, *, columns: Sequence[Column], fi
         return render_csv(rows, fields or [c.key for c in columns])
     if not rows:
         return empty
-    return render_table(rows, columns, detail=detail)
+    return render_table(rows, columns, detail=detail, footer=footer)
+
+
+def page_footer(shown: int, offset: int, total: int, capped: bool) -> str | None:
+    """ "20 of 231 — --limit/--offset for more", when a listing shows only part of what matched."""
+    if shown == 0 or (offset == 0 and shown >= total and not capped):
+        return None
+    span = f"{shown:,}" if offset == 0 else f"{offset + 1:,}–{offset + shown:,}"
+    of = f"{total:,}+" if capped else f"{total:,}"
+    more = " — --limit/--offset for more" if capped or offset + shown < total else ""
+    return f"{span} of {of}{more}"
 
 
 def echo(text: str = "", **kwargs) -> None:
@@ -146,3 +179,66 @@ def format_option(formats: Sequence[str] = ROW_FORMATS, default: str | None = No
         "--format", "fmt", type=click.Choice(list(formats)), default=default or formats[0], show_default=True,
         help="Output format.",
     )
+
+
+def render_bars(rows: Sequence[dict], *, label: str = "key", value: str = "count", width: int | None = None) -> str:
+    """Counts as a small terminal bar chart: one line per row, label, number, a bar of █ scaled to the largest."""
+    if not rows:
+        return "nothing to count"
+    width = width or terminal_width()
+    labels = [one_line(r[label] if r[label] is not None else "--") for r in rows]
+    numbers = [f"{r[value]:,}" for r in rows]
+    lw, nw = max(map(len, labels)), max(map(len, numbers))
+    room = max(10, min(50, width - lw - nw - 4))
+    top = max(r[value] for r in rows) or 1
+    lines = []
+    for name, number, r in zip(labels, numbers, rows, strict=True):
+        eighths = round(r[value] / top * room * 8)
+        bar = "█" * (eighths // 8) + ("▏▎▍▌▋▊▉"[eighths % 8 - 1] if eighths % 8 else "")
+        lines.append(f"{name:<{lw}}  {number:>{nw}}  {bar}".rstrip())
+    return "\n".join(lines)
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(value: object) -> str:
+    """Text an XML document can hold (scraped text may carry control characters XML forbids)."""
+    return _XML_INVALID.sub("", "" if value is None else str(value))
+
+
+def render_atom(rows: Sequence[dict], *, title: str, feed_id: str, self_link: str | None = None) -> str:
+    """An Atom feed of statements (id, title, link, dates, source as author, tags as categories,
+    text as content), so a feed reader can follow a search."""
+    from datetime import UTC, datetime
+
+    from feedgen.feed import FeedGenerator  # only exports pay for it
+
+    def when(row: dict) -> datetime:
+        stamp = row.get("published_at") or row.get("first_seen_at")
+        dt = datetime.fromisoformat(stamp) if stamp else datetime(1970, 1, 1, tzinfo=UTC)
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+    feed = FeedGenerator()
+    feed.id(feed_id)
+    feed.title(xml_safe(title))
+    feed.author({"name": "communique"})
+    feed.link(href=self_link or feed_id, rel="self")
+    feed.updated(max((when(r) for r in rows), default=datetime(1970, 1, 1, tzinfo=UTC)))
+    for row in reversed(rows):  # feedgen puts the last added first
+        entry = feed.add_entry()
+        entry.id(xml_safe(row["url"]))
+        entry.title(xml_safe(row["title"]) or "(untitled)")
+        entry.link(href=xml_safe(row["url"]))
+        entry.published(when(row))
+        entry.updated(when(row))
+        entry.author({"name": xml_safe(row["source"])})
+        for tag in row.get("tags") or []:
+            entry.category(term=xml_safe(tag))
+        if row.get("text") is not None:
+            entry.content(xml_safe(row["text"]), type="text")
+        if row.get("snippet"):
+            entry.summary(xml_safe(marked(row["snippet"], "", "")))
+        elif row.get("excerpt"):
+            entry.summary(xml_safe(row["excerpt"]))
+    return feed.atom_str(pretty=True).decode("utf-8")

@@ -62,3 +62,8 @@ class NoStatementError(CommuniqueError):
 
 class EmptyStatement(CommuniqueError, ValueError):
     """Raised when a statement has no title or no text left after normalisation (nothing readable)."""
+
+
+class QueryError(CommuniqueError, ValueError):
+    """Raised when a search query or filter cannot be run: malformed full-text syntax, an unknown tag,
+    source or language (the message names the known ones)."""

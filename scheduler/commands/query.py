@@ -9,7 +9,17 @@ import click
 from pipelines.db import open_db
 from scheduler.commands.common import UserError, utc_bound
 from scheduler.options import db_option
-from scheduler.output import ROW_FORMATS, Column, echo, format_option, one_line, render_json, render_rows
+from scheduler.output import (
+    ROW_FORMATS,
+    Column,
+    echo,
+    format_option,
+    marked,
+    one_line,
+    page_footer,
+    render_json,
+    render_rows,
+)
 
 # `show` prints at most this much of a statement's text unless --full: a 50 MB page
 # turned statement must not flood the terminal.
@@ -33,11 +43,15 @@ SEARCH_COLUMNS = (
     Column("tags", "TAGS", show=_tags),
     Column("title", "TITLE", flex=True),
 )
-SEARCH_CSV_FIELDS = ("id", "source", "url", "title", "published_at", "language", "kind", "tags")
+SEARCH_CSV_FIELDS = ("id", "source", "url", "title", "published_at", "language", "kind", "tags", "snippet")
+COUNT_CAP = 10_000  # the footer counts at most this many matches ("20 of 10,000+")
 
 
 def _evidence(row: dict) -> str | None:
-    """The words that make it a Council of Europe statement, from the text if it has some."""
+    """Under a result: the text around the query's words, else the words that make it a Council
+    of Europe statement (from the text if it has some)."""
+    if row.get("snippet"):
+        return row["snippet"]
     proof = (row.get("evidence") or {}).get("coe", {}).get("evidence", [])
     if not proof:
         return None
@@ -45,46 +59,85 @@ def _evidence(row: dict) -> str | None:
     return first["snippet"]
 
 
-def search_table(rows: list[dict]) -> str:
+def search_table(rows: list[dict], footer: str | None = None) -> str:
     """The search results as a table (also used by the demo's summary)."""
-    return render_rows(rows, "table", columns=SEARCH_COLUMNS, detail=_evidence, empty="no statements found")
+    return render_rows(rows, "table", columns=SEARCH_COLUMNS, detail=_evidence, empty="no statements found",
+                       footer=footer)
+
+
+def filter_options(command):
+    """The search filters, defined once for search, export and stats."""
+    for option in reversed((
+        click.option("--tag", help="Only statements with this tag (e.g. coe, pace, echr_court)."),
+        click.option("--source", "source", help="Only statements seen at this source id."),
+        click.option("--country", help="Only statements from sources of this country (ISO code: RU, UA …)."),
+        click.option("--publisher", help="Only statements from this kind of publisher: ministry, "
+                                         "intergovernmental, news."),
+        click.option("--lang", "language", help="Only this language (ISO code: en, uk, ru, fr …)."),
+        click.option("--since", help="Published on or after this date (YYYY-MM-DD, UTC)."),
+        click.option("--until", help="Published before this date (YYYY-MM-DD, UTC)."),
+        click.option("--min-score", type=click.FloatRange(0, 1),
+                     help="Only statements tagged with at least this relevance (0–1; with --tag: that tag's)."),
+        click.option("--about", is_flag=True, help="With --tag: only statements about it, not passing mentions."),
+    )):
+        command = option(command)
+    return command
+
+
+def search_filters(store, *, tag, source, country, publisher, language, since, until, min_score, about) -> dict:
+    """The filters as Store.search arguments, each checked against what the database knows."""
+    if about:
+        from pipelines.tagging import ABOUT_THRESHOLD
+
+        min_score = max(min_score or 0, ABOUT_THRESHOLD)
+    store.check_filters(tag=tag, source=source, country=country, publisher=publisher, language=language)
+    return {"tag": tag, "source": source, "country": country, "publisher": publisher, "language": language,
+                "since": utc_bound(since, "since"), "until": utc_bound(until, "until"), "min_score": min_score}
 
 
 @click.command()
 @click.argument("query", required=False)
-@click.option("--tag", help="Only statements with this tag (e.g. coe, pace, echr_court).")
-@click.option("--source", "source", help="Only this source id.")
-@click.option("--lang", "language", help="Only this language (ISO code: en, uk, ru, fr …).")
-@click.option("--since", help="Published on or after this date (YYYY-MM-DD, UTC).")
-@click.option("--until", help="Published before this date (YYYY-MM-DD, UTC).")
-@click.option("--about", is_flag=True, help="With --tag: only statements about it, not passing mentions.")
+@filter_options
+@click.option("--sort", type=click.Choice(["relevance", "date"]),
+              help="Order of results (default: relevance with a QUERY, else newest first).")
 @click.option("--collapse-stories", is_flag=True,
               help="One row per story: a statement's translations, copies and news coverage are not listed again.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Skip this many results.")
 @format_option(ROW_FORMATS)
 @db_option
-def search(query, tag, source, language, since, until, about, collapse_stories, limit, fmt, db_path):
-    """Full-text search over stored statements, newest first.
+def search(query, tag, source, country, publisher, language, since, until, min_score, about, sort, collapse_stories,
+           limit, offset, fmt, db_path):
+    """Full-text search over stored statements, best match first (newest first without a QUERY).
 
-    QUERY words must all appear (prefix search with word*); filters combine.
+    QUERY words must all appear; Ukrainian and Russian words match in every case form
+    (Рада Європи finds Ради Європи). "a phrase" matches exactly, word* is a prefix, and
+    OR, NOT and parentheses work as in SQLite FTS5. Filters combine and ignore case.
+    A query with more than 10,000 matches and no filter ranks the newest 10,000 of them
+    (add a filter, or --sort date, to reach the older ones).
 
     Example:
 
     \b
         communique search torture --tag coe --lang en --format json
+        communique search "Совет Европы" --since 2024-08-01 --sort date
     """
-    min_score = None
-    if about:
-        from pipelines.tagging import ABOUT_THRESHOLD
-
-        min_score = ABOUT_THRESHOLD
+    if sort == "relevance" and not query:
+        raise UserError("--sort relevance needs a QUERY")
+    sort = sort or ("relevance" if query else "date")
     with open_db(db_path, create=False) as store:
-        rows = store.search(
-            query, tag=tag, source=source, language=language, since=utc_bound(since, "since"),
-            until=utc_bound(until, "until"), min_score=min_score, limit=limit, collapse_stories=collapse_stories,
-        )
+        filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
+                                 language=language, since=since, until=until, min_score=min_score, about=about)
+        rows = store.search(query, **filters, sort=sort, limit=limit, offset=offset, collapse_stories=collapse_stories)
+        footer = None
+        if fmt == "table" and (len(rows) == limit or offset):
+            total = store.count_matches(query, **filters, cap=offset + COUNT_CAP)
+            footer = page_footer(len(rows), offset, total, capped=total >= offset + COUNT_CAP)
+    if fmt != "table":
+        for r in rows:
+            r["snippet"] = marked(r.get("snippet"))
     click.echo(render_rows(rows, fmt, columns=SEARCH_COLUMNS, fields=SEARCH_CSV_FIELDS, detail=_evidence,
-                           empty="no statements found"))
+                           empty="no statements found", footer=footer))
 
 
 @click.command()

@@ -6,6 +6,7 @@ import pytest
 
 from pipelines.db import StorageError, fts_query, migrations, open_db
 from pipelines.dedup import canonical_url, fingerprint
+from spiders.errors import QueryError
 from spiders.items import Statement
 from spiders.sources import Source
 
@@ -81,12 +82,16 @@ def test_search_filters_and_fts(store):
     assert store.search(since="2024-10-11T00:00:00+00:00") == []
     hit = store.search("torture")[0]
     assert hit["tags"] == ["coe", "cpt"]
-    # FTS syntax in user input is treated as words, not as an error.
-    assert store.search('torture" OR (') == []
+    # FTS syntax a user clearly wrote is kept; malformed, it is one QueryError line.
+    assert {r["title"] for r in store.search('torture OR grain')} == {"CPT visit", "Grain"}
+    with pytest.raises(QueryError) as err:
+        store.search('torture" OR (')
+    assert "\n" not in str(err.value)
+    assert [r["title"] for r in store.search("torture, (CPT)!")] == ["CPT visit"]  # punctuation stays words
 
 
 def test_fts_query_quotes_words():
-    assert fts_query('Council "of" Europe*') == '"Council" """of""" "Europe"*'
+    assert fts_query('Council "of" Europe*') == '"Council" AND "of" AND "Europe"*'
 
 
 def test_unwritable_path_is_one_line_error(tmp_path):

@@ -1,0 +1,109 @@
+"""A user's search words as an FTS5 expression, with Ukrainian and Russian inflection.
+
+The index (`statements_fts`, unicode61, diacritics removed) holds words as written.
+Ukrainian and Russian inflect nouns and adjectives by case, so «Рада Європи» must also
+find «Ради Європи», «Раді Європи», «Радою Європи». Rather than a second, stemmed index
+(more database, and a stemmer that every writer of the database — crawls, sqlite3,
+Datasette — would have to load), each Cyrillic word of the query is expanded at query
+time: cut to its stem, then searched in every case form, stem + each ending of the
+noun and adjective declensions (`"рада" OR "ради" OR "раді" OR "радою" …`). Russian
+stems come from Snowball (PyStemmer); Snowball has no Ukrainian, so Ukrainian
+words lose their endings by the list below, and the shorter stem of the two is used.
+Forms are whole words, not prefixes: «Европы» finds «Европе» but not «Европейский», so
+«Совет Европы» does not find the European Council.
+
+Plain words are quoted, so punctuation in a query is never FTS syntax. FTS5 syntax is
+kept where the user clearly wrote it: "a phrase" (exact, not expanded), OR, AND, NOT,
+parentheses and `word*` (a prefix). A query that is then malformed fails at SQLite and
+the storage API reports it as one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+_TOKEN = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
+_OPERATORS = {"OR", "AND", "NOT"}
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_UKRAINIAN_LETTERS = re.compile("[іїєґІЇЄҐ]")
+MIN_STEM = 3
+
+# Case endings of Ukrainian and Russian nouns, and of adjectives (an adjective's own ending
+# says which list a query word takes), longest first.
+NOUN_ENDINGS = ("ами", "ями", "ові", "еві", "ой", "ей", "ою", "ею", "єю", "ом", "ем", "єм", "ам", "ям", "ах",
+                "ях", "ов", "ев", "ів", "їв", "а", "я", "о", "е", "є", "ы", "и", "і", "ї", "у", "ю", "ь")
+ADJECTIVE_ENDINGS = ("ього", "ьому", "ого", "его", "ому", "ему", "ыми", "ими", "іми", "ий", "ій", "ый", "ой",
+                     "ая", "яя", "ое", "ее", "ые", "ие", "ым", "им", "ім", "ую", "юю", "ых", "их", "іх", "ої",
+                     "ою", "ею", "а", "я", "е", "є", "і", "ї", "у", "ю")
+ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=len, reverse=True))
+_ADJECTIVE = re.compile("(" + "|".join(e for e in ADJECTIVE_ENDINGS if len(e) > 1 and e not in ("ою", "ею")) + ")$")
+
+
+def _uk_stem(word: str) -> str:
+    for ending in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+@lru_cache(maxsize=1)
+def _ru_stemmer():
+    import Stemmer  # PyStemmer: Snowball in C, imported in under a millisecond, only for Cyrillic queries
+
+    return Stemmer.Stemmer("russian")
+
+
+def stem(word: str) -> str:
+    """The stem a Cyrillic word is searched by (the word itself if nothing can be cut)."""
+    low = word.lower()
+    candidates = [_uk_stem(low)]
+    if not _UKRAINIAN_LETTERS.search(low):
+        candidates.append(_ru_stemmer().stemWord(low))
+    candidates = [c for c in candidates if len(c) >= MIN_STEM and low.startswith(c)]
+    return min(candidates, key=len) if candidates else low
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _term(word: str, indexed: Callable[[str], bool] | None) -> str:
+    prefix = word.endswith("*")
+    word = word.rstrip("*")
+    if not re.search(r"\w", word):  # punctuation alone is no word: FTS5 would match nothing for it
+        return ""
+    abbreviation = word.isupper()  # ПАРЄ, ЕСПЧ: searched as written
+    if not prefix and not abbreviation and len(word) > MIN_STEM and _CYRILLIC.search(word):
+        found = [f for f in forms(word) if indexed is None or indexed(f)] or [word.lower()]
+        return "(" + " OR ".join(_quote(form) for form in found) + ")" if len(found) > 1 else _quote(found[0])
+    return _quote(word) + ("*" if prefix else "")
+
+
+def forms(word: str) -> list[str]:
+    """The word and every case form of its stem, as whole words to search for."""
+    low = word.lower()
+    root = stem(low)
+    endings = ADJECTIVE_ENDINGS if _ADJECTIVE.search(low) else NOUN_ENDINGS
+    return list(dict.fromkeys([low, root, *(root + ending for ending in endings)]))
+
+
+def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:
+    """The FTS5 expression for a user's query: every word must appear (Cyrillic words in any case form).
+
+    `indexed(form)` says whether a case form occurs in the index at all; forms that do not
+    are left out, so bm25 scores a handful of words per query word instead of forty.
+    """
+    parts: list[str] = []
+    for token in _TOKEN.findall(text):
+        if token in _OPERATORS or token == ")":
+            parts.append(token)
+            continue
+        term = token if token.startswith('"') or token == "(" else _term(token, indexed)
+        if not term:
+            continue
+        if parts and parts[-1] not in _OPERATORS and parts[-1] != "(":
+            parts.append("AND")  # FTS5 joins phrases implicitly, but not a phrase and a group
+        parts.append(term)
+    return " ".join(parts) or '""'
