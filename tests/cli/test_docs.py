@@ -54,3 +54,14 @@ def test_readme_command_lines_parse(line):
         return
     with command.make_context(name, list(args), parent=click.Context(cli)):  # raises on an unknown option
         pass
+
+
+def test_the_readme_example_source_is_valid(tmp_path):
+    from spiders.sources import load_sources
+
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", README, re.DOTALL) if 'id = "example-mfa-en"' in b)
+    path = tmp_path / "sources.toml"
+    path.write_text(block, encoding="utf-8")
+    source = load_sources(path)["example-mfa-en"]
+    assert list(source.feed_urls) == ["https://mfa.example/en/rss.xml"]
+    assert source.identity
