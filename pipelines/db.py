@@ -318,6 +318,30 @@ def _m0005(db: Database) -> None:
     )
 
 
+@migrations(name="0007_rechecks")
+def _m0007(db: Database) -> None:
+    """Re-checking recent statements for edits (pipelines/rechecks.py).
+
+    Per statement: the validators its page last answered with (ETag, Last-Modified), so a
+    re-check is a conditional request that an unchanged page answers 304; how many of the
+    decaying schedule's checks are done and when the next is due. Recheck runs are marked in
+    crawl_runs, so they do not move a source's crawl cadence.
+    """
+    db.execute(
+        """CREATE TABLE rechecks (
+            statement_id INTEGER PRIMARY KEY REFERENCES statements(id),
+            url TEXT NOT NULL,              -- the address fetched
+            etag TEXT,
+            last_modified TEXT,
+            checks INTEGER NOT NULL DEFAULT 0,   -- steps of the schedule done
+            last_checked_at TEXT,
+            last_status INTEGER,            -- HTTP status of the last check (304: unchanged)
+            next_check_at TEXT)             -- NULL: no check left"""
+    )
+    db.execute("CREATE INDEX idx_statements_source_seen ON statements(source, first_seen_at)")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'crawl'")  # crawl, recheck
+
+
 # --- connection ----------------------------------------------------------------------
 def connect(path: str | Path) -> Database:
     """A sqlite-utils Database with WAL, a busy timeout and foreign keys."""
@@ -878,7 +902,8 @@ class Store:
 
     def last_run_starts(self) -> dict[str, datetime]:
         """When each source's latest crawl started (any outcome), so a restarted scheduler keeps its cadence."""
-        rows = self.db.execute("SELECT source, max(started_at) FROM crawl_runs GROUP BY source").fetchall()
+        rows = self.db.execute(
+            "SELECT source, max(started_at) FROM crawl_runs WHERE kind = 'crawl' GROUP BY source").fetchall()
         return {source: datetime.fromisoformat(started) for source, started in rows if started}
 
 

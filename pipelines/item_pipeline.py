@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from pipelines import rechecks
 from pipelines.check import CheckReport
 from pipelines.db import open_db
 from pipelines.stages import run_stages, statement_stages
@@ -73,6 +74,9 @@ class StatementPipeline:
         self.crawler.spider.known_url_checker = lambda url: self.writer.is_known(canonical_url(url))
         self.stages = statement_stages(stored_fingerprint=self.writer.fingerprint_at, lexicon=self.lexicon,
                                        sink=self.writer.add, identity_rule=self._identity_rule())
+        if settings.getbool("COMMUNIQUE_RECHECK"):  # recheck mode: the due pages, not the feeds
+            after = tuple(int(s) for s in settings.getlist("COMMUNIQUE_RECHECK_AFTER"))
+            rechecks.attach(self.crawler.spider, self.writer.store, self.run.run_id, after)
 
     def _identity_rule(self):
         """The source's identity rule (sources.toml `identity`), compiled once per crawl."""

@@ -22,6 +22,8 @@ from scheduler.commands.crawl import crawl
 from scheduler.commands.demo import LOCAL_SITE_SETTINGS, demo  # noqa: F401 (tests import it from here)
 from scheduler.commands.export import export
 from scheduler.commands.query import search, show
+from scheduler.commands.recheck import recheck_cmd
+from scheduler.commands.relink import relink_cmd
 from scheduler.commands.schedule import schedule_cmd
 from scheduler.commands.serve import serve
 from scheduler.commands.sources import extract, sources
@@ -87,5 +89,6 @@ def main():
 
 
 for _command in (crawl, search, show, sources, extract, demo, stats, export, serve, tag_cmd, retag_cmd, tag_eval_cmd,
-                 subscribe, unsubscribe, subscriptions, alerts, schedule_cmd):
+                 subscribe, unsubscribe, subscriptions, alerts, schedule_cmd, recheck_cmd,
+                 relink_cmd):
     cli.add_command(_command)

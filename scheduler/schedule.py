@@ -31,6 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from pipelines.db import open_db
 from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult, run_crawl, site_of, stop_live_crawls
+from scheduler.rechecking import run_recheck
 from spiders import config
 from spiders.errors import CommuniqueError, SchedulerLockedError
 from spiders.sources import Source
@@ -126,6 +127,7 @@ class CrawlRunner:
         log_dir: Path | None = None,
         on_result: Callable[[CrawlResult], None] | None = None,
         hook: Callable[[CrawlResult, Path], None] | None = after_crawl,
+        recheck: bool = True,
     ):
         self.sources = {s.id: s for s in sources}
         self.db_path = Path(db_path)
@@ -135,6 +137,7 @@ class CrawlRunner:
         self.log_dir = log_dir
         self.on_result = on_result
         self.hook = hook
+        self.recheck = recheck  # after each crawl, re-check the source's recent statements for edits
         self.gate = CrawlGate(jobs or config.crawl_jobs())
 
     def run(self, source_id: str) -> CrawlResult | None:
@@ -146,6 +149,8 @@ class CrawlRunner:
         try:
             result = run_crawl(source, self.db_path, self.sources_path, log_dir=self.log_dir,
                                timeout_s=self.timeout_s, settings=self.settings)
+            if self.recheck and not self.gate.closed:  # the same site's turn: its due re-checks too
+                self._recheck(source)
         finally:
             self.gate.leave(site)
         for callback, args in ((self.on_result, (result,)), (self.hook, (result, self.db_path))):
@@ -158,6 +163,18 @@ class CrawlRunner:
             except Exception:  # nor may a bug in a report: logged with its traceback
                 log.exception("after crawl of %s", source_id)
         return result
+
+    def _recheck(self, source: Source) -> None:
+        """Re-check the source's statements that are due for it (scheduler/rechecking.py); a
+        failure is logged, never raised: the crawl's own result and hooks come first."""
+        try:
+            done = run_recheck(source, self.db_path, self.sources_path, log_dir=self.log_dir,
+                               timeout_s=self.timeout_s, settings=self.settings)
+        except Exception:
+            log.exception("recheck of %s", source.id)
+            return
+        if done.crawl is not None:
+            log.info("%s", done.line())
 
     def stop(self, grace_s: float = DEFAULT_GRACE_S, kill_grace_s: float = KILL_GRACE_S) -> None:
         """No new crawl starts; running ones may finish within `grace_s`, then are terminated

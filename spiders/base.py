@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import partial
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from spiders import recheck
 from spiders.config import max_statement_chars
 from spiders.extract import Article, challenge_reason, extract_article, is_real_article, squash
 from spiders.failures import failure_reason
@@ -68,7 +70,14 @@ class SourceSpider(scrapy.Spider):
         spider.check_mode = crawler.settings.getbool("COMMUNIQUE_CHECK")
         if spider.check_mode:
             spider.max_pages = 1
+        # Recheck mode (spiders/recheck.py): the due statement pages instead of feeds and listings.
+        if crawler.settings.getbool("COMMUNIQUE_RECHECK"):
+            spider.start = partial(recheck.recheck_start, spider)
         return spider
+
+    def on_recheck(self, response: Response):
+        """Callback of a re-check (spiders/recheck.py): a 304 stores nothing, else the article is read."""
+        return recheck.on_recheck(self, response)
 
     # Set by the dedup stage when it opens, so spiders can stop at what is stored.
     def is_known(self, url: str) -> bool:
@@ -153,13 +162,15 @@ class SourceSpider(scrapy.Spider):
         if request.url in chain:
             self.problem("errors", f"too many redirects: {chain[0]} redirects in a loop")
 
-    def request(self, url: str, callback, cb_kwargs: dict | None = None, **meta) -> scrapy.Request:
+    def request(self, url: str, callback, cb_kwargs: dict | None = None, headers: dict | None = None,
+                **meta) -> scrapy.Request:
         """Every request of a communique spider: errors recorded, the source's fetcher applied."""
         if self.source.fetcher == "impersonate":
             meta.setdefault("impersonate", "chrome")
             if self.max_download_bytes:  # curl's own bound: the impersonate handler ignores DOWNLOAD_MAXSIZE
                 meta.setdefault("impersonate_curl_options", {"MAXFILESIZE_LARGE": self.max_download_bytes})
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, cb_kwargs=cb_kwargs)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, cb_kwargs=cb_kwargs,
+                              headers=headers)
 
     def article_links_seen(self, n: int = 1) -> None:
         self.count("entries", n)

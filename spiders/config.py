@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 from spiders.errors import ConfigError
@@ -138,3 +139,27 @@ def max_download_mb() -> int:
 def max_statement_chars() -> int:
     """The longest statement text kept, in characters; longer texts are cut and the cut recorded."""
     return env_int("COMMUNIQUE_MAX_STATEMENT_CHARS", 200_000, minimum=1000)
+
+
+# --- re-checking recent statements for edits (#9) ------------------------------------------
+RECHECK_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+DEFAULT_RECHECK_AFTER = "1h,6h,1d,3d,7d"
+
+
+def parse_recheck_after(raw: str, name: str = "COMMUNIQUE_RECHECK_AFTER") -> tuple[int, ...]:
+    """"1h,6h,1d,3d,7d" -> seconds after first seen, rising; ConfigError names what is wrong."""
+    steps = []
+    for part in raw.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", part)
+        if not match or int(match[1]) == 0:
+            raise ConfigError(f"${name}: {part.strip()!r} is not a delay such as 30m, 6h, 1d or 2w")
+        steps.append(int(match[1]) * RECHECK_UNITS[match[2]])
+    if steps != sorted(set(steps)):
+        raise ConfigError(f"${name}: {raw!r} must rise (e.g. {DEFAULT_RECHECK_AFTER})")
+    return tuple(steps)
+
+
+def recheck_after() -> tuple[int, ...]:
+    """When a statement's page is fetched again for edits, in seconds after it was first seen
+    ($COMMUNIQUE_RECHECK_AFTER, default 1h,6h,1d,3d,7d: edits come early, then rarely)."""
+    return parse_recheck_after(env("COMMUNIQUE_RECHECK_AFTER", DEFAULT_RECHECK_AFTER))

@@ -28,6 +28,10 @@ COMMUNIQUE_CONTACT = config.contact()
 COMMUNIQUE_ALLOWED_NETWORKS = config.allowed_networks()
 # Longer statement texts are cut here (extra["truncated_from"] keeps the original length).
 COMMUNIQUE_MAX_STATEMENT_CHARS = config.max_statement_chars()
+# Recheck mode (spiders/recheck.py): fetch the source's statements due for a re-check, not its
+# feeds; the schedule is seconds after first seen (COMMUNIQUE_RECHECK_AFTER, pipelines/rechecks.py).
+COMMUNIQUE_RECHECK = False
+COMMUNIQUE_RECHECK_AFTER = list(config.recheck_after())
 
 # --- only the public web (spiders/netguard.py) ------------------------------------------
 # Pages are written by strangers: a link may point at file:///etc/passwd or redirect to
