@@ -52,13 +52,19 @@ def run_recheck(source: Source, db_path: Path, sources_path: Path, *, settings: 
     if not due:
         return RecheckResult(source.id, 0)
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    revisions_before = _revisions(db_path, source)
     result = run_crawl(source, db_path, sources_path, settings={**(settings or {}), "COMMUNIQUE_RECHECK": "1"},
                        **kwargs)
     with open_db(db_path) as store:
         unchanged = store.db.execute(
             "SELECT count(*) FROM rechecks r JOIN statements s ON s.id = r.statement_id "
             "WHERE s.source = ? AND r.last_checked_at >= ? AND r.last_status = 304", [source.id, started]).fetchone()[0]
-        edited = store.db.execute(
+    return RecheckResult(source.id, due, result, unchanged, _revisions(db_path, source) - revisions_before)
+
+
+def _revisions(db_path: Path, source: Source) -> int:
+    """Edits stored so far for the source's statements (their second and later versions)."""
+    with open_db(db_path) as store:
+        return store.db.execute(
             "SELECT count(*) FROM revisions v JOIN statements s ON s.id = v.statement_id "
-            "WHERE s.source = ? AND v.number > 1 AND v.fetched_at >= ?", [source.id, started]).fetchone()[0]
-    return RecheckResult(source.id, due, result, unchanged, edited)
+            "WHERE s.source = ? AND v.number > 1", [source.id]).fetchone()[0]
