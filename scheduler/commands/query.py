@@ -74,7 +74,7 @@ def search(query, tag, source, language, since, until, about, limit, fmt, db_pat
         from pipelines.tagging import ABOUT_THRESHOLD
 
         min_score = ABOUT_THRESHOLD
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         rows = store.search(
             query, tag=tag, source=source, language=language, since=utc_bound(since, "since"),
             until=utc_bound(until, "until"), min_score=min_score, limit=limit,
@@ -96,7 +96,7 @@ def show(statement_id, fmt, full, db_path):
     \b
         communique show 42
     """
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         row = store.get_statement(statement_id)
     if row is None:
         raise UserError(f"no statement with id {statement_id}")

@@ -201,20 +201,17 @@ def test_impersonating_fetcher_reads_pages(tmp_path, http_site):
 
 
 def test_unchanged_feed_costs_a_304(tmp_path, http_site):
-    """With the RFC 2616 cache policy a second crawl revalidates the feed instead of refetching it."""
+    """A second crawl revalidates the feed with communique's own validators: 304, no parsing."""
     base = http_site.base_url
     http_site.routes["/rss.php"] = (200, "application/rss+xml", rss(base, [1]))
     http_site.routes["/news/1/"] = (200, "text/html; charset=utf-8", mid_article(1))
-    reg = tmp_path / "sources.toml"
-    reg.write_text(FEED_SOURCE.replace("{base}", base), encoding="utf-8")
-    source = load_sources(reg)["local-feed"]
-    settings = dict(LOCAL_SITE_SETTINGS, HTTPCACHE_ENABLED="True", HTTPCACHE_DIR=str(tmp_path / "cache"))
-    first = run_crawl(source, tmp_path / "c.db", reg, log_dir=tmp_path / "logs", settings=settings)
+    first = crawl(tmp_path, http_site, FEED_SOURCE, "local-feed")
     assert (first.status, first.new) == ("ok", 1)
     http_site.headers_seen.clear()
     http_site.hits.clear()
-    second = run_crawl(source, tmp_path / "c.db", reg, log_dir=tmp_path / "logs", settings=settings)
-    assert (second.status, second.new, second.known) == ("ok", 0, 1), second
+    second = crawl(tmp_path, http_site, FEED_SOURCE, "local-feed")
+    assert (second.status, second.new, second.found) == ("ok", 0, 0), second
+    assert "unchanged since the last crawl" in second.message
     feed_requests = [h for path, h in zip(http_site.hits, http_site.headers_seen) if path == "/rss.php"]
     assert feed_requests and "if-none-match" in feed_requests[0]
     assert "/news/1/" not in http_site.hits
@@ -323,6 +320,9 @@ def test_redirected_article_is_known_next_time(tmp_path, http_site):
     http_site.redirects["/old/1"] = "/news/1/"
     assert crawl(tmp_path, http_site, FEED_SOURCE, "local-feed").new == 1
     http_site.hits.clear()
+    # The feed changed (so it is read again), but its entry is the same redirecting address.
+    http_site.routes["/rss.php"] = (200, "application/rss+xml", rss(base, [1]).replace(b"/news/1/", b"/old/1")
+                                    .replace(b"<title>t</title>", b"<title>t2</title>"))
     second = crawl(tmp_path, http_site, FEED_SOURCE, "local-feed")
     assert (second.new, second.known) == (0, 1)
     assert "/old/1" not in http_site.hits and "/news/1/" not in http_site.hits
