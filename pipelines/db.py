@@ -262,8 +262,12 @@ def open_readonly(path: str | Path, *, writable=_writable) -> Store:
         raise StorageError(f"cannot read database {path}: {exc.strerror or exc}") from None
     if not path.stat().st_size:
         raise _refuse_foreign(path)
-    # First look with immutable=1, which never writes a -wal or -shm beside a foreign file.
-    db = _connect_uri(path, "immutable=1")
+    # Look first without creating anything beside a file that may be someone else's: with
+    # no -wal file, everything is in the main file and immutable=1 reads it as it is (and,
+    # unlike mode=ro on a WAL file, writes no -wal/-shm). With a -wal file, the database is
+    # in use in WAL mode and only mode=ro sees its latest commits.
+    wal = path.with_name(path.name + "-wal")
+    db = _connect_uri(path, "mode=ro" if wal.exists() else "immutable=1")
     try:
         if not _is_communique(db):
             raise _refuse_foreign(path)
