@@ -50,7 +50,7 @@ class EntryRevalidationMiddleware:
 
     def process_request(self, request):
         if not request.meta.get(ENTRY):
-            return None
+            return
         spider = self.crawler.spider
         # A redirect copies the headers of the previous URL: the validators are per URL.
         for name in CONDITIONAL_HEADERS:
@@ -60,7 +60,6 @@ class EntryRevalidationMiddleware:
             request.headers[b"If-None-Match"] = known["etag"]
         if known.get("last_modified"):
             request.headers[b"If-Modified-Since"] = known["last_modified"]
-        return None
 
     def process_response(self, request, response):
         spider = self.crawler.spider

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.db import open_db
+from pipelines.db import StorageError, open_db
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
 
@@ -114,8 +114,8 @@ def wait_for_statements(tmp_path, n):
                 with open_db(tmp_path / "c.db", readonly=True) as store:
                     if store.stats()["statements"] >= n:
                         return
-            except Exception:  # the file is being created
-                pass
+            except StorageError:  # the file is being created: not a communique database yet
+                time.sleep(0.1)
         time.sleep(0.1)
     raise AssertionError(f"the crawl never stored {n} statements")
 
