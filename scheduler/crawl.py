@@ -234,7 +234,7 @@ def _ending(returncode: int, stopped_for: str | None, timeout_s: float, log_path
         died = f"crawl process killed by signal {-returncode}"
     else:
         died = f"crawl process exited with code {returncode} without recording its end"
-    if why and returncode and returncode > 0 and _is_user_error(log_path, stderr_text):
+    if why and (returncode is None or returncode >= 0) and _is_user_error(log_path, stderr_text):
         return FAILED, why  # a problem the user can act on: a bad registry, a locked or full database
     return CRASHED, died + (f": {why}" if why else "")
 
