@@ -28,7 +28,9 @@ from spiders.sources import load_sources
 
 SITE = ROOT.parent / "shared" / "bench" / "site.py"
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "HTTPCACHE_ENABLED": "False",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "8", "LOG_LEVEL": "WARNING"}
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "8", "LOG_LEVEL": "WARNING",
+        # The bench site is on 127.0.0.1, which the private-address guard refuses by default.
+        "COMMUNIQUE_ALLOWED_NETWORKS": "127.0.0.0/8"}
 
 
 def free_port() -> int:

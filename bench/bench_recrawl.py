@@ -48,7 +48,7 @@ def serve(n: int, port: int, cache_control: str) -> subprocess.Popen:
 
 def log_stats(log_path: str) -> dict:
     text = Path(log_path).read_text(encoding="utf-8", errors="replace")
-    dump = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n", text, re.S)
+    dump = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n", text, re.DOTALL)
     if not dump:
         return {}
     cleaned = re.sub(r"datetime\.datetime\([^)]*\)", "None", dump.group(1))

@@ -8,7 +8,7 @@ Two corpora, both real text:
 * "pages": the article text of the saved real pages under tests/fixtures (ministry and
   news sites in en, de, fr, uk, ru, pl; the Council of Europe newsroom among them), cut
   into 3 KB statements. This is what a crawl feeds the tagger.
-* "dense": 3 KB statements glued from the evaluation passages (tests/data/coe_eval.jsonl)
+* "dense": 3 KB statements glued from the evaluation passages (tests/data/coe_eval/dev/)
   of one language: every statement is thick with Council of Europe names and their EU
   look-alikes (~30 matches per statement), the worst case for the tagger.
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.tagging import load_lexicon, tag
 from pipelines.textnorm import normalize_text
 
-EVAL = ROOT / "tests" / "data" / "coe_eval.jsonl"
+EVAL = ROOT / "tests" / "data" / "coe_eval" / "dev"
 FIXTURES = ROOT / "tests" / "fixtures"
 SIZE = 3000
 
@@ -74,7 +74,12 @@ def pages_corpus(n: int) -> list[str]:
 def dense_corpus(n: int, seed: int = 4) -> list[str]:
     rng = random.Random(seed)
     by_lang: dict[str, list[str]] = {}
-    for line in EVAL.read_text(encoding="utf-8").splitlines():
+    lines = [
+        line
+        for path in sorted(EVAL.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    for line in lines:
         if line.strip():
             rec = json.loads(line)
             by_lang.setdefault(rec.get("language") or "", []).append(rec["text"])

@@ -722,6 +722,11 @@ class Store:
             "runs": q("SELECT count(*) FROM crawl_runs").fetchone()[0],
         }
 
+    def last_run_starts(self) -> dict[str, datetime]:
+        """When each source's latest crawl started (any outcome), so a restarted scheduler keeps its cadence."""
+        rows = self.db.execute("SELECT source, max(started_at) FROM crawl_runs GROUP BY source").fetchall()
+        return {source: datetime.fromisoformat(started) for source, started in rows if started}
+
 
 def _is_storage_condition(exc: sqlite3.Error) -> bool:
     """Errors about the disk or the lock, not about the SQL (those stay bugs)."""

@@ -14,9 +14,13 @@ cue, event, negative).
 from __future__ import annotations
 
 import re
+import re._constants as _sre  # the parsed form of a pattern, to check its shape
+import re._parser as _sre_parse
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import regex
 
 from spiders import config
 from spiders.errors import LexiconError
@@ -124,6 +128,67 @@ class Lexicon:
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+# --------------------------------------------------------------------------- regex safety
+# `re:` terms are matched against every statement by Python's backtracking engine, which
+# has no time limit: a pattern such as `(\w+ ?)+!` takes seconds on 30 characters and would
+# stall every crawl. Such patterns are refused on load, by shape and by trial.
+_MANY = 16  # a repeat allowing more than this many rounds counts as unbounded
+_PROBE_CHARS = "a1 -.'"
+_PROBE_LENGTH = 28
+_PROBE_TIMEOUT_S = 0.25
+
+
+def _nested_repeat(items, inside: bool) -> bool:
+    """Whether a parsed pattern repeats something that itself repeats, under a large repeat."""
+    for op, av in items:
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+            _low, high, sub = av
+            if inside and high > 1:
+                return True
+            if _nested_repeat(sub, inside or high == _sre.MAXREPEAT or high > _MANY):
+                return True
+        elif op == _sre.SUBPATTERN:
+            if _nested_repeat(av[-1], inside):
+                return True
+        elif op == _sre.BRANCH:
+            if any(_nested_repeat(branch, inside) for branch in av[1]):
+                return True
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.ATOMIC_GROUP if hasattr(_sre, "ATOMIC_GROUP") else None):
+            sub = av[1] if op in (_sre.ASSERT, _sre.ASSERT_NOT) else av
+            if _nested_repeat(sub, inside):
+                return True
+    return False
+
+
+def backtracking_risk(source: str) -> str | None:
+    """Why a regular expression may backtrack catastrophically, or None.
+
+    Two checks: its shape (a repeat inside an unbounded repeat, `(a+)+`), and a trial on
+    short adversarial texts with a time bound (the `regex` package's `timeout=`), which
+    also catches overlapping alternatives such as `(a|a)+$`.
+    """
+    try:
+        if _nested_repeat(_sre_parse.parse(source), inside=False):
+            return "nests a repeat inside an unbounded repeat (catastrophic backtracking)"
+    except (re.error, RecursionError):
+        return None  # compiled already: leave the message to the compile step
+    try:
+        compiled = regex.compile(source, regex.VERSION0)
+    except regex.error:
+        return None
+    literals = {ch for ch in source.lower() if ch.isalnum()}
+    # The pattern's own characters after the failing one, so a required literal ("!") is present
+    # and the engine cannot skip the text without trying it.
+    tail = "".join(sorted({ch for ch in source.lower() if ch not in "\\^$.|?*+()[]{}"}))
+    for ch in sorted(set(_PROBE_CHARS) | literals):
+        for probe in (ch * _PROBE_LENGTH + "\x00" + tail, (ch + " ") * (_PROBE_LENGTH // 2) + "\x00" + tail):
+            try:
+                compiled.search(probe, timeout=_PROBE_TIMEOUT_S)
+            except TimeoutError:
+                return f"takes over {_PROBE_TIMEOUT_S} s on {len(probe)} characters (catastrophic backtracking)"
+    return None
 
 
 def _literal_prefix(source: str, cap: int = 4) -> str:
@@ -325,6 +390,9 @@ def parse_lexicon(data: dict, path: Path) -> Lexicon:
                 raise LexiconError(f"{where}: bad regular expression {source!r}: {exc}") from None
             if compiled.match(""):
                 raise LexiconError(f"{where}: regular expression {source!r} matches empty text")
+            risk = backtracking_risk(source)
+            if risk:
+                raise LexiconError(f"{where}: regular expression {source!r} {risk}; rewrite it")
             raw_regexes[source] = None
             patterns.setdefault("re:" + source, (compiled, []))[1].append(entry)
             return

@@ -21,6 +21,7 @@ from scheduler.commands.common import UserError
 from scheduler.commands.crawl import crawl
 from scheduler.commands.demo import LOCAL_SITE_SETTINGS, demo  # noqa: F401 (tests import it from here)
 from scheduler.commands.query import search, show
+from scheduler.commands.schedule import schedule_cmd
 from scheduler.commands.sources import extract, sources
 from scheduler.tag_commands import retag_cmd, tag_cmd, tag_eval_cmd
 from spiders import config
@@ -83,5 +84,5 @@ def main():
 
 
 for _command in (crawl, search, show, sources, extract, demo, tag_cmd, retag_cmd, tag_eval_cmd, subscribe, unsubscribe,
-                 subscriptions, alerts):
+                 subscriptions, alerts, schedule_cmd):
     cli.add_command(_command)

@@ -71,10 +71,12 @@ def crawl_command(source: Source, db_path: Path, sources_path: Path, run_id: str
         "LOG_FILE_APPEND": "False",
     }
     if source.fetcher == "impersonate":
-        # Browser TLS fingerprints for sites that refuse plain clients (scrapy-impersonate).
+        # Browser TLS fingerprints for sites that refuse plain clients (scrapy-impersonate). The
+        # whole dict replaces the settings' one, so the non-web schemes are switched off again here.
         values["DOWNLOAD_HANDLERS"] = (
             '{"http": "scrapy_impersonate.ImpersonateDownloadHandler",'
-            ' "https": "scrapy_impersonate.ImpersonateDownloadHandler"}'
+            ' "https": "scrapy_impersonate.ImpersonateDownloadHandler",'
+            ' "file": null, "ftp": null, "s3": null, "data": null}'
         )
     values.update(settings or {})
     for key, value in values.items():
@@ -152,10 +154,13 @@ def terminate(procs: list[subprocess.Popen], grace_s: float, hurry: threading.Ev
             return
 
 
-def stop_live_crawls(grace_s: float = STOP_GRACE_S, hurry: threading.Event | None = None) -> None:
-    """Stop every running crawl, and any about to start; each is recorded as interrupted."""
+def stop_live_crawls(grace_s: float = STOP_GRACE_S, hurry: threading.Event | None = None, *,
+                     refuse_new: bool = False) -> None:
+    """Stop every running crawl; each is recorded as interrupted. With `refuse_new`, a crawl
+    about to start is refused too, until the caller clears `_STOPPING`."""
     with _LIVE_LOCK:
-        _STOPPING.set()
+        if refuse_new:
+            _STOPPING.set()
         live = list(_LIVE)
         for proc in live:
             proc.stopped_for = proc.stopped_for or INTERRUPTED
@@ -333,7 +338,7 @@ def run_crawls(sources: list[Source], db_path: Path, sources_path: Path, *, jobs
         except KeyboardInterrupt:
             with _second_signal_hurries(hurry):
                 stopping.set()
-                stop_live_crawls(hurry=hurry)
+                stop_live_crawls(hurry=hurry, refuse_new=True)
                 # Each worker now ends its run row (interrupted, with the counts the
                 # database holds) before this process goes.
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -11,6 +11,7 @@ import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse, TextResponse
 
@@ -18,51 +19,113 @@ from pipelines.health import Tally, judge
 from pipelines.normalize import normalize
 from scheduler.crawl import crawl_command, run_scrapy
 from spiders.base import STAT, SourceSpider
-from spiders.extract import Article, challenge_reason
+from spiders.charsets import with_detected_charset
+from spiders.errors import NoStatementError, PageBlockedError
+from spiders.extract import Article
 from spiders.feed import FeedSpider
+from spiders.govuk import GovUkSpider
 from spiders.items import Statement
 from spiders.sources import Source, spider_classes
 
-
-class Blocked(Exception):
-    """Raised when a saved page is an anti-bot challenge, not content."""
+# `communique extract` reports these as "blocked" (exit 3) and "parse-failed" (exit 1).
+Blocked = PageBlockedError
 
 
 def spider_class(name: str) -> type[SourceSpider]:
     return spider_classes()[name]
 
 
+def _site_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def source_urls(source: Source) -> tuple[str, ...]:
+    """Every address the registry names for a source: feeds, listings, sitemaps, APIs."""
+    return source.feed_urls + source.listing_urls + source.sitemap_urls + source.api_urls
+
+
+def find_source(registry: dict[str, Source], url: str) -> Source | None:
+    """The source that reads url: by every host the registry names for it (www. or not).
+
+    Several sources on one host are a site's editions (mid.ru/ru/ and mid.ru/en/): the one
+    whose article_pattern matches wins, then the one whose addresses share the longest
+    path with url, then an enabled one.
+    """
+    host = _site_host(url)
+    candidates = [s for s in registry.values() if host and host in {_site_host(u) for u in source_urls(s)}]
+    if not candidates:
+        return None
+
+    def shared_path(source: Source) -> int:
+        segments = [p for p in urlsplit(url).path.split("/") if p]
+        best = 0
+        for entry in source_urls(source):
+            theirs = [p for p in urlsplit(entry.replace("{page}", "1")).path.split("/") if p]
+            n = 0
+            while n < min(len(segments), len(theirs)) and segments[n] == theirs[n]:
+                n += 1
+            best = max(best, n)
+        return best
+
+    return max(candidates, key=lambda s: (bool(s.article_pattern) and s.is_article(url), shared_path(s), s.enabled))
+
+
+def saved_kind(body: bytes) -> str:
+    """What a saved file is: "json" (an API answer), "feed" (RSS/Atom) or "html"."""
+    head = body[:2000].lstrip()
+    if head[:1] in (b"{", b"["):
+        return "json"
+    lowered = head.lower()
+    if any(tag in lowered for tag in (b"<rss", b"<feed", b"<rdf:rdf")) and b"<html" not in lowered:
+        return "feed"
+    return "html"
+
+
+def _run_saved(spider: SourceSpider, kind: str, url: str, body: bytes) -> list:
+    """The spider callback a crawl would call for this kind of answer, on the saved body."""
+    if kind == "json":
+        response = TextResponse(url=url, body=body, encoding="utf-8",
+                                headers={"Content-Type": "application/json"})
+        if not isinstance(spider, GovUkSpider):
+            raise NoStatementError(f"{url}: a JSON file, and source {spider.source.id!r} reads no JSON API")
+        if b'"results"' in body[:4000] and b'"details"' not in body[:4000]:
+            return list(spider.parse_search(response))
+        page_url = url.replace("/api/content/", "/", 1)
+        return list(spider.parse_content(response, page_url=page_url, hints={}))
+    if kind == "feed":
+        return list(spider.parse_feed(TextResponse(url=url, body=body)))
+    # No forced encoding: the page's own <meta charset> (windows-1251 …) is honoured, and a
+    # page that declares none and is not UTF-8 is detected, as in a crawl.
+    return list(spider.parse_article(with_detected_charset(HtmlResponse(url=url, body=body))))
+
+
 def extract_file(path: Path, url: str, source: Source) -> list[Statement]:
-    """The statements a saved page (article, feed) yields under `source`'s rules."""
+    """The statements a saved page (article, feed, gov.uk API JSON) yields under `source`'s rules.
+
+    The same spider callbacks a crawl runs read it, challenge detection included.
+    """
     body = path.read_bytes()
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
-    reason = challenge_reason(200, body.decode("utf-8", "replace"))
-    if reason:
-        raise Blocked(reason)
-    head = body[:2000].lower()
-    is_feed = any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")) and b"<html" not in head
+    kind = saved_kind(body)
     cls = spider_class(source.spider)
-    if is_feed and not issubclass(cls, FeedSpider):
+    if kind == "feed" and not issubclass(cls, FeedSpider):
         cls = FeedSpider  # a listing source's saved feed still reads as a feed
     spider = cls.offline(source)
-    if is_feed:
-        response = TextResponse(url=url, body=body)
-        results = list(spider.parse_feed(response))
-        statements = [r for r in results if isinstance(r, Statement)]
-        if not statements:  # a feed of links: show the entries as the feed describes them
-            statements = [
-                spider.statement(r.url, _hints_article(r.cb_kwargs.get("hints", {})))
-                for r in results if not isinstance(r, Statement)
-            ]
-            statements = [s for s in statements if s]
-    else:
-        # No forced encoding: the page's own <meta charset> (windows-1251 …) is honoured.
-        response = HtmlResponse(url=url, body=body)
-        statements = list(spider.parse_article(response))
+    results = _run_saved(spider, kind, url, body)
+    statements = [r for r in results if isinstance(r, Statement)]
+    if not statements:  # a feed or search answer of links: show the entries as it describes them
+        statements = [
+            spider.statement(r.cb_kwargs.get("page_url") or r.url, _hints_article(r.cb_kwargs.get("hints", {})))
+            for r in results if not isinstance(r, Statement)
+        ]
+        statements = [s for s in statements if s]
     if not statements:
-        why = spider.stats.get(STAT + "last_parse_failed") or "no statement found"
-        raise ValueError(why)
+        if spider.stats.get(STAT + "last_blocked"):
+            raise Blocked(spider.stats[STAT + "last_blocked"])
+        why = spider.stats.get(STAT + "last_parse_failed") or spider.stats.get(STAT + "last_errors")
+        raise NoStatementError(why or "no statement found")
     return [normalize(s) for s in statements]
 
 
@@ -137,4 +200,5 @@ def check_verdict(report: dict) -> tuple[str, str]:
     return verdict.state, verdict.reason
 
 
-__all__ = ["Blocked", "check_source", "check_verdict", "extract_file", "spider_class", "statement_json"]
+__all__ = ["Blocked", "NoStatementError", "check_source", "check_verdict", "extract_file", "find_source",
+           "spider_class", "statement_json"]

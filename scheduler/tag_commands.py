@@ -1,6 +1,7 @@
 """Tagging commands: tag a text, re-tag the database, measure the tagger.
 
-Registered in scheduler/cli.py as `communique tag`, `communique retag`, `communique tag-eval`.
+Registered in scheduler/cli.py as `communique tag`, `communique retag`, `communique tag-eval`;
+the evaluator itself is pipelines/tag_eval.py.
 """
 
 from __future__ import annotations
@@ -8,14 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
+from pipelines.tag_eval import PARTS, evaluate, format_report, load_eval_set, part_dir
 from pipelines.tagging import ABOUT_THRESHOLD, LexiconError, guess_language, load_lexicon, tag
 from pipelines.textnorm import normalize_text
 from scheduler.options import db_option, lexicon_option
+from spiders.errors import EvalSetError
 
 
 def _load(lexicon_path: str | None):
@@ -157,144 +159,14 @@ def retag_cmd(since, batch, db_path, lexicon_path):
 # ------------------------------------------------------------------------------- tag-eval
 
 
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-
-    @property
-    def n(self) -> int:
-        return self.tp + self.fp + self.fn + self.tn
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def add(self, expected: bool, got: bool) -> None:
-        if expected and got:
-            self.tp += 1
-        elif got:
-            self.fp += 1
-        elif expected:
-            self.fn += 1
-        else:
-            self.tn += 1
-
-
-@dataclass
-class EvalReport:
-    by_language: dict[str, Counts] = field(default_factory=dict)  # the root tag, per language
-    by_tag: dict[str, Counts] = field(default_factory=dict)  # every non-event tag, all languages
-    errors: list[dict] = field(default_factory=list)  # misclassified records (root tag or body tags)
-    total: int = 0
-
-
-def load_eval_file(path: str | Path) -> list[dict]:
-    """Read an evaluation set: JSON Lines (one record a line) or TOML with [[case]] tables.
-
-    Each record has text, language, expected (list of tags; [] for a negative), source.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise click.ClickException(f"cannot read {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"cannot read {path}: {exc}") from None
-    records: list[dict] = []
-    if path.suffix == ".toml":
-        import tomllib
-
-        try:
-            records = list(tomllib.loads(raw).get("case", []))
-        except tomllib.TOMLDecodeError as exc:
-            raise click.ClickException(f"{path}: not valid TOML: {exc}") from None
-    else:
-        for n, line in enumerate(raw.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise click.ClickException(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-    for n, rec in enumerate(records, 1):
-        if (
-            not isinstance(rec, dict)
-            or not isinstance(rec.get("text"), str)
-            or not isinstance(rec.get("expected"), list)
-        ):
-            raise click.ClickException(
-                f"{path}: record {n} needs a text (string) and expected (list of tags)"
-            )
-    return records
-
-
-def evaluate(records: list[dict], lexicon=None) -> EvalReport:
-    """Tag every record and count agreement with its expected tags.
-
-    Event tags are not scored: the set labels organisations, bodies and instruments.
-    """
-    lexicon = lexicon or load_lexicon()
-    root = lexicon.root_tag
-    scored = {n for n, t in lexicon.tags.items() if t.kind != "event"}
-    report = EvalReport()
-    for rec in records:
-        lang = rec.get("language") or "??"
-        text = normalize_text(rec["text"])
-        title = normalize_text(rec.get("title", ""))
-        got = {r.tag for r in tag(text, rec.get("language"), title=title, lexicon=lexicon)} & scored
-        expected = set(rec["expected"]) & scored
-        report.total += 1
-        report.by_language.setdefault(lang, Counts()).add(root in expected, root in got)
-        for t in sorted(expected | got):
-            report.by_tag.setdefault(t, Counts()).add(t in expected, t in got)
-        if expected != got:
-            report.errors.append(
-                {
-                    "source": rec.get("source", ""),
-                    "language": lang,
-                    "missing": sorted(expected - got),
-                    "extra": sorted(got - expected),
-                    "text": rec["text"],
-                }
-            )
-    for c in report.by_tag.values():  # passages where the tag was neither expected nor given
-        c.tn = report.total - c.tp - c.fp - c.fn
-    return report
-
-
-def _table(title: str, rows: dict[str, Counts], first: str) -> list[str]:
-    out = [title, f"  {first:<26} {'n':>4} {'tp':>4} {'fp':>4} {'fn':>4}  {'P':>6} {'R':>6} {'F1':>6}"]
-    total = Counts()
-    for key in sorted(rows):
-        c = rows[key]
-        total.tp += c.tp
-        total.fp += c.fp
-        total.fn += c.fn
-        total.tn += c.tn
-        out.append(
-            f"  {key:<26} {c.n:>4} {c.tp:>4} {c.fp:>4} {c.fn:>4}  {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}"
-        )
-    out.append(
-        f"  {'all':<26} {total.n:>4} {total.tp:>4} {total.fp:>4} {total.fn:>4}  "
-        f"{total.precision:6.3f} {total.recall:6.3f} {total.f1:6.3f}"
-    )
-    return out
-
-
 @click.command("tag-eval")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("path", required=False, metavar="[FILE|FOLDER]", type=click.Path())
+@click.option(
+    "--part",
+    type=click.Choice(PARTS),
+    help="A part of the shipped evaluation set (tests/data/coe_eval/<part>/): "
+    "dev (the lexicon was tuned on it) or test (held out).",
+)
 @click.option(
     "--errors/--no-errors", default=False, help="Also list the passages tagged differently from expected."
 )
@@ -307,55 +179,28 @@ def _table(title: str, rows: dict[str, Counts], first: str) -> list[str]:
     help="Output format.",
 )
 @lexicon_option
-def tag_eval_cmd(file, errors, fmt, lexicon_path):
+def tag_eval_cmd(path, part, errors, fmt, lexicon_path):
     """Measure the tagger on an evaluation set: precision, recall and F1 per language and per tag.
 
-    FILE is JSON Lines (tests/data/coe_eval.jsonl) or TOML with [[case]] tables; each
-    record has text, language, expected tags and source. Event tags are not scored.
+    FILE is JSON Lines or TOML with [[case]] tables (each record: text, language, expected
+    tags, source); a FOLDER means every such file in it. Report figures from the test part:
+    the lexicon was written against the dev part. Event tags are scored on sets that label them.
 
     Example:
 
     \b
-        communique tag-eval tests/data/coe_eval.jsonl --errors
+        communique tag-eval --part test --errors
+        communique tag-eval tests/data/coe_eval/test/fr.jsonl --format json
     """
+    if bool(path) == bool(part):
+        raise click.UsageError("give either a FILE or FOLDER, or --part dev|test")
     lexicon = _load(lexicon_path)
-    report = evaluate(load_eval_file(file), lexicon)
+    try:
+        where = part_dir(part) if part else Path(path)
+        report = evaluate(load_eval_set(where), lexicon)
+    except EvalSetError as exc:
+        raise click.ClickException(str(exc)) from None
     if fmt == "json":
-
-        def dump(rows):
-            return {
-                k: {
-                    "n": c.n,
-                    "tp": c.tp,
-                    "fp": c.fp,
-                    "fn": c.fn,
-                    "precision": c.precision,
-                    "recall": c.recall,
-                    "f1": c.f1,
-                }
-                for k, c in sorted(rows.items())
-            }
-
-        payload = {
-            "total": report.total,
-            "root_tag": lexicon.root_tag,
-            "by_language": dump(report.by_language),
-            "by_tag": dump(report.by_tag),
-        }
-        if errors:
-            payload["errors"] = report.errors
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    lines = [f"{report.total} passages from {file}", ""]
-    lines += _table(f'tag "{lexicon.root_tag}" by language', report.by_language, "language")
-    lines.append("")
-    lines += _table("by tag (all languages; event tags not scored)", report.by_tag, "tag")
-    if errors and report.errors:
-        lines += ["", f"{len(report.errors)} passages tagged differently from expected:"]
-        for e in report.errors:
-            lines.append(
-                f"  [{e['language']}] missing {','.join(e['missing']) or '-'}; extra {','.join(e['extra']) or '-'}"
-                f"  {e['source']}"
-            )
-            lines.append(f"      {e['text'][:200]}")
-    click.echo("\n".join(lines))
+        click.echo(json.dumps(report.to_dict(errors=errors), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report, str(where), errors=errors))

@@ -11,15 +11,20 @@ import re
 from datetime import UTC, datetime
 
 import scrapy
-from scrapy.http import Response
+from scrapy import signals
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from spiders.extract import Article, challenge_reason, extract_article, squash
+from spiders.config import max_statement_chars
+from spiders.extract import Article, challenge_reason, extract_article, is_real_article, squash
+from spiders.failures import failure_reason
 from spiders.items import Statement
 from spiders.revalidate import ENTRY, EntryUnchanged
 from spiders.sources import Source, SourcesError, load_sources
 
 STAT = "communique/"
+MAX_STATEMENT_CHARS = 200_000
+RECEIVED = "communique_bytes_received"
 
 
 class OfflineStats(dict):
@@ -58,6 +63,9 @@ class SourceSpider(scrapy.Spider):
                 f"source {spider.source_id!r} is read by spider {spider.source.spider!r}, not {cls.name!r}"
             )
         spider.max_pages = spider.source.max_pages or crawler.settings.getint("COMMUNIQUE_MAX_PAGES", 5)
+        spider.max_statement_chars = crawler.settings.getint("COMMUNIQUE_MAX_STATEMENT_CHARS", MAX_STATEMENT_CHARS)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_bytes_received, signal=signals.bytes_received)
         # `sources --check`: one feed/listing page and one article, to see what the site serves.
         spider.check_mode = crawler.settings.getbool("COMMUNIQUE_CHECK")
         if spider.check_mode:
@@ -76,6 +84,7 @@ class SourceSpider(scrapy.Spider):
         spider.source = source
         spider.max_pages = source.max_pages or 1
         spider.check_mode = False
+        spider.max_statement_chars = max_statement_chars()
         spider.stats = OfflineStats()
         return spider
 
@@ -98,12 +107,20 @@ class SourceSpider(scrapy.Spider):
         self.stats.set_value(STAT + "last_" + kind, squash(message)[:300])
         self.logger.warning("%s: %s", kind.replace("_", "-"), squash(message))
 
-    def usable(self, response: Response) -> bool:
-        """False, with the reason recorded, for challenge pages and error answers."""
+    def usable(self, response: Response, article: Article | None = None) -> bool:
+        """False, with the reason recorded, for challenge pages and error answers.
+
+        Judged on the whole answer: challenge markers on a page from which `article` (what
+        the source's selectors or the generic extractor read) has a real title and a body
+        of normal length do not make it a challenge.
+        """
         self.count("pages")
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         body = response.text if hasattr(response, "text") else response.body.decode("utf-8", "replace")
         reason = challenge_reason(response.status, body, headers)
+        if reason and response.status < 400 and article is not None and is_real_article(article.title, article.text):
+            self.logger.info("not a challenge (%s): a real article was read at %s", reason, response.url)
+            reason = None
         if reason:
             self.problem("blocked", f"{reason} at {response.url}")
             return False
@@ -113,18 +130,30 @@ class SourceSpider(scrapy.Spider):
         return True
 
     def on_error(self, failure: Failure):
-        """Errback: DNS, refused connections, timeouts become one line each."""
+        """Errback: every failed request becomes one line a user can act on (spiders/failures.py)."""
         request = getattr(failure, "request", None)
         url = request.url if request else "?"
-        error = failure.value
-        reason = error.__class__.__name__
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        detail = detail.split(". See https://curl.se")[0]  # curl_cffi appends a manual link
-        if "IgnoreRequest" in reason or "Forbidden by robots.txt" in detail:
-            self.problem("errors", f"forbidden by robots.txt: {url}")
-        else:
-            self.problem("errors", f"{reason}{': ' + detail if detail else ''} at {url}")
+        received = request.meta.get(RECEIVED, 0) if request else 0
+        reason = failure_reason(failure.value, url, self.max_download_bytes, received)
+        if reason.startswith("refused:"):
+            self.count("refused")
+        self.problem("errors", f"{reason} at {url}" if url not in reason else reason)
         return []
+
+    @property
+    def max_download_bytes(self) -> int:
+        crawler = getattr(self, "crawler", None)
+        return crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler else 0
+
+    def on_bytes_received(self, data: bytes, request, spider=None) -> None:
+        """Bytes read so far per request: a download cancelled past the size limit was too large."""
+        request.meta[RECEIVED] = request.meta.get(RECEIVED, 0) + len(data)
+
+    def on_request_dropped(self, request, spider=None) -> None:
+        """A redirect back to an address already fetched is a loop: say so, not "no page was fetched"."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            self.problem("errors", f"too many redirects: {chain[0]} redirects in a loop")
 
     def request(self, url: str, callback, cb_kwargs: dict | None = None, *, entry: bool = False,
                 **meta) -> scrapy.Request:
@@ -135,6 +164,8 @@ class SourceSpider(scrapy.Spider):
         """
         if self.source.fetcher == "impersonate":
             meta.setdefault("impersonate", "chrome")
+            if self.max_download_bytes:  # curl's own bound: the impersonate handler ignores DOWNLOAD_MAXSIZE
+                meta.setdefault("impersonate_curl_options", {"MAXFILESIZE_LARGE": self.max_download_bytes})
         errback = self.on_error
         if entry:
             meta[ENTRY] = True
@@ -184,6 +215,10 @@ class SourceSpider(scrapy.Spider):
         if self.source.title_and_lead_only:
             text = art.lead or text.split("\n\n")[0]
         extra = dict(art.extra)
+        if len(text) > self.max_statement_chars:
+            # A 50 MB page is not a statement: keep its beginning and say how long it was.
+            extra["truncated_from"] = len(text)
+            text = text[: self.max_statement_chars]
         if art.fallbacks:
             extra["fallbacks"] = sorted(set(art.fallbacks))
         self.count("statements")
@@ -212,9 +247,13 @@ class SourceSpider(scrapy.Spider):
         The page wins over the hints; a hint fills only what the page left empty, and
         hints["extra"] (an issuing body from a listing) adds to the page's own extras.
         """
-        if not self.usable(response):
+        readable = response.status < 400 and isinstance(response, TextResponse)
+        art = self.read_article(response) if readable else None
+        if not self.usable(response, art):
             return
-        art = self.read_article(response)
+        if art is None:
+            self.problem("parse_failed", f"{response.url} is not a text page")
+            return
         hints = dict(hints or {})
         for key, value in (hints.pop("extra", None) or {}).items():
             art.extra.setdefault(key, value)

@@ -125,6 +125,21 @@ def smtp_settings() -> dict:
     }
 
 
+def crawl_jobs() -> int:
+    """Crawls the scheduler runs at once at most (`--jobs` overrides it)."""
+    return env_int("COMMUNIQUE_JOBS", 2, minimum=1)
+
+
+def max_download_mb() -> int:
+    """The largest answer a crawl downloads, in MB, after decompression too (default 10)."""
+    return env_int("COMMUNIQUE_MAX_DOWNLOAD_MB", 10, minimum=1)
+
+
+def max_statement_chars() -> int:
+    """The longest statement text kept, in characters; longer texts are cut and the cut recorded."""
+    return env_int("COMMUNIQUE_MAX_STATEMENT_CHARS", 200_000, minimum=1000)
+
+
 def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
     raw = env(name)
     if raw is None:

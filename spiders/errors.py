@@ -42,3 +42,19 @@ class MailError(CommuniqueError):
     def __init__(self, message: str, *, temporary: bool):
         super().__init__(message)
         self.temporary = temporary
+
+
+class EvalSetError(CommuniqueError, ValueError):
+    """Raised when a tagger evaluation set (tests/data/coe_eval/) is missing, unreadable or malformed."""
+
+
+class SchedulerLockedError(CommuniqueError):
+    """Raised when `communique schedule` is started on a database another scheduler is already running on."""
+
+
+class PageBlockedError(CommuniqueError):
+    """Raised when a saved page given to `communique extract` is an anti-bot challenge, not content."""
+
+
+class NoStatementError(CommuniqueError):
+    """Raised when a saved page given to `communique extract` holds no statement the source's rules can read."""

@@ -230,3 +230,22 @@ def challenge_reason(status: int, body: str, headers: dict | None = None) -> str
             if marker.lower() in head.lower():
                 return f"challenge page ({marker}) with HTTP {status}"
     return None
+
+
+# A page from which this much text and a real title were read is an article.
+ARTICLE_CHARS = 400
+
+
+def is_real_article(title: str, text: str) -> bool:
+    """Whether what was read from a page is an article, whatever scripts the page loads.
+
+    A real tass.ru article loads reCAPTCHA for its comment form and Cloudflare injects its
+    challenge script into ordinary pages: the markers alone do not make a challenge. A
+    block page's own words ("Sorry, you have been blocked") in the title or the first
+    lines of the text do, however long it is.
+    """
+    if not title or len(text or "") < ARTICLE_CHARS:
+        return False
+    shown = (title + "\n" + text[:1000]).lower()
+    return not any(marker.lower() in shown for marker in _STRONG_MARKERS + _WEAK_MARKERS
+                   if marker.lower() != "captcha")

@@ -12,6 +12,7 @@ import feedparser
 from parsel import Selector
 from scrapy.http import Response
 
+from spiders.charsets import feed_bytes
 from spiders.dates import parse_date
 from spiders.extract import Article, node_text, squash
 from spiders.listing import ListingSpider
@@ -57,8 +58,9 @@ class FeedSpider(ListingSpider):
         if not self.usable(response):
             yield from self.fall_back()
             return
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        parsed = feedparser.parse(response.body, response_headers={"content-type": content_type})
+        # A feed that declares no charset and is not UTF-8 is decoded by the detector, not as cp1252.
+        body, content_type = feed_bytes(response)
+        parsed = feedparser.parse(body, response_headers={"content-type": content_type})
         entries = parsed.entries
         if not entries:
             looks_html = bool(re.search(rb"<html[\s>]", response.body[:2000], re.IGNORECASE))

@@ -59,7 +59,8 @@ class GovUkSpider(SourceSpider):
             if self.is_known(page_url):
                 self.count("known")
                 continue
-            hints = {"title": squash(result.get("title")), "lead": squash(result.get("description"))}
+            hints = {"title": squash(result.get("title")), "lead": squash(result.get("description")),
+                     "published_at": parse_date(result.get("public_timestamp"), zone=self.source.zone)}
             request = self.article_request(urljoin(SITE, "/api/content" + link), hints)
             if request:
                 yield request.replace(callback=self.parse_content, cb_kwargs={"page_url": page_url, "hints": hints})

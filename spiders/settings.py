@@ -27,6 +27,33 @@ COMMUNIQUE_CONTACT = config.contact()
 # A run that read statements but had at least this share of its article pages blocked or
 # unparsable is "degraded", not "ok" (pipelines/health.py).
 COMMUNIQUE_DEGRADED_SHARE = config.degraded_share()
+# Networks exempt from the private-address guard (spiders/netguard.py); empty: only the public web.
+COMMUNIQUE_ALLOWED_NETWORKS = config.allowed_networks()
+# Longer statement texts are cut here (extra["truncated_from"] keeps the original length).
+COMMUNIQUE_MAX_STATEMENT_CHARS = config.max_statement_chars()
+
+# --- only the public web (spiders/netguard.py) ------------------------------------------
+# Pages are written by strangers: a link may point at file:///etc/passwd or redirect to
+# http://169.254.169.254/. Only http(s) has a handler; every request (redirects, robots.txt)
+# passes the guard before robots.txt is asked, and the resolver drops private answers at
+# connect time. (The impersonate fetcher replaces DOWNLOAD_HANDLERS: the guard still refuses.)
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.netguard.PublicOnlyMiddleware": 50,
+    # After decompression (590) and redirects (600): decode pages that declare no charset.
+    "spiders.charsets.CharsetMiddleware": 580,
+    # Between them: sees the decompressed body, and an unchanged entry point costs no
+    # charset detection either (spiders/revalidate.py).
+    "spiders.revalidate.EntryRevalidationMiddleware": 585,
+}
+TWISTED_DNS_RESOLVER = "spiders.netguard.PublicOnlyResolver"
+
+# --- bounded ------------------------------------------------------------------------------
+# Scrapy's default is 1 GiB. The limit applies to decompressed bodies too
+# (HttpCompressionMiddleware stops inflating at DOWNLOAD_MAXSIZE), so a 1 MB gzip bomb is
+# dropped at 10 MB instead of filling memory.
+DOWNLOAD_MAXSIZE = config.max_download_mb() * 1024 * 1024
+DOWNLOAD_WARNSIZE = min(2 * 1024 * 1024, DOWNLOAD_MAXSIZE)
 
 # --- politeness ---------------------------------------------------------------------
 # Ministries are public services: identify ourselves honestly, with a way to reach us.
@@ -55,10 +82,6 @@ HTTPERROR_ALLOWED_CODES = [401, 403, 404, 410, 429, 451, 500, 502, 503]
 # is off: its RFC 2616 policy took pages without Cache-Control for fresh and missed new
 # statements, and article pages need no cache (the database holds them).
 HTTPCACHE_ENABLED = False
-DOWNLOADER_MIDDLEWARES = {
-    # Below HttpCompressionMiddleware (590): sees the decompressed body, after redirects (600).
-    "spiders.revalidate.EntryRevalidationMiddleware": 580,
-}
 
 # --- pipelines: one stage per module, in this order ---------------------------------------
 ITEM_PIPELINES = {
@@ -68,6 +91,7 @@ ITEM_PIPELINES = {
     "pipelines.storage.StoragePipeline": 400,
 }
 
+# No remote control of a crawl: the telnet console (Scrapy's only control endpoint) is off.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = config.log_level()
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel import Selector
 
 from spiders.errors import SourcesError
 from spiders.items import KINDS
@@ -25,8 +29,25 @@ SELECTOR_KEYS = {"title", "date", "text", "speaker", "body", "lead", "remove", "
 LISTING_KEYS = {"item", "link", "title", "date", "next"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_ACTIVE_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+# The schedule of a source whose registry entry names none.
+DEFAULT_SCHEDULE = "1h"
 
 
+def parse_interval(text: str) -> timedelta | None:
+    """'90s', '30m', '2h', '1d' as a timedelta; None when `text` is not such an interval."""
+    m = _INTERVAL.match(text)
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}) if m else None
+
+
+def parse_active_hours(text: str) -> tuple[time, time] | None:
+    """'07:00-22:00' as (start, end); the window may wrap midnight ('22:00-06:00')."""
+    m = _ACTIVE_HOURS.match(text.replace(" ", ""))
+    if not m:
+        return None
+    start, end = time(int(m.group(1)), int(m.group(2))), time(int(m.group(3)), int(m.group(4)))
+    return (start, end) if start != end else None
 
 
 @dataclass(frozen=True)
@@ -42,7 +63,11 @@ class Source:
     sitemap_urls: tuple[str, ...] = ()
     # JSON APIs (gov.uk search API); read by site spiders that know the API.
     api_urls: tuple[str, ...] = ()
-    schedule: str = "1h"
+    schedule: str = DEFAULT_SCHEDULE
+    # Up to this much later than the schedule says ("5m"), so crawls do not tick like a clock.
+    jitter: str = ""
+    # Crawl only inside this daily window of the source's own time zone ("07:00-22:00").
+    active_hours: str = ""
     enabled: bool = True
     verified: bool = False
     timezone: str = "UTC"
@@ -80,11 +105,12 @@ class Source:
 
     def schedule_interval(self) -> timedelta | None:
         """The schedule as an interval, or None when it is a cron expression."""
-        m = _INTERVAL.match(self.schedule)
-        if not m:
-            return None
-        n, unit = int(m.group(1)), m.group(2)
-        return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+        return parse_interval(self.schedule)
+
+    def jitter_seconds(self) -> int:
+        """The registry's `jitter` in seconds (0 without one)."""
+        interval = parse_interval(self.jitter) if self.jitter else None
+        return int(interval.total_seconds()) if interval else 0
 
 
 _FIELDS = {f.name: f for f in fields(Source)}
@@ -117,8 +143,10 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
     values = dict(raw)
     for key in ("feed_urls", "listing_urls", "sitemap_urls", "api_urls"):
         urls = raw.get(key, [])
-        if not isinstance(urls, list) or not all(_url_ok(u) for u in urls):
-            bad = next((u for u in urls if not _url_ok(u)), urls) if isinstance(urls, list) else urls
+        if not isinstance(urls, list):
+            raise fail(key, f'expected a list of URLs (["https://…"]), not {_toml_type(urls)}')
+        bad = next((u for u in urls if not _url_ok(u)), None)
+        if bad is not None:
             raise fail(key, f"not an http(s) URL: {bad!r}")
         values[key] = tuple(urls)
     if not any(values.get(k) for k in ("feed_urls", "listing_urls", "sitemap_urls", "api_urls")):
@@ -166,9 +194,15 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
         isinstance(raw["max_pages"], bool) or not isinstance(raw["max_pages"], int) or raw["max_pages"] < 1
     ):
         raise fail("max_pages", "a whole number of at least 1")
-    schedule = raw.get("schedule", "1h")
+    schedule = raw.get("schedule", DEFAULT_SCHEDULE)
     if not isinstance(schedule, str) or not _valid_schedule(schedule):
         raise fail("schedule", f"{schedule!r}: an interval like '30m', '2h', '1d' or 'cron: */30 * * * *'")
+    if "jitter" in raw and not (isinstance(raw["jitter"], str) and parse_interval(raw["jitter"]) is not None):
+        raise fail("jitter", f"{raw['jitter']!r}: an interval like '30s' or '5m'")
+    if "active_hours" in raw and not (
+        isinstance(raw["active_hours"], str) and parse_active_hours(raw["active_hours"])
+    ):
+        raise fail("active_hours", f"{raw['active_hours']!r}: a daily window like '07:00-22:00' (the source's zone)")
     for key, allowed in (("selectors", SELECTOR_KEYS), ("listing", LISTING_KEYS)):
         table = raw.get(key, {})
         if not isinstance(table, dict):
@@ -179,7 +213,12 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
             ok = isinstance(value, str) or (
                 sub == "remove" and isinstance(value, list) and all(isinstance(v, str) for v in value))
             if not ok:
-                raise fail(f"{key}.{sub}", "a CSS selector string" + (" or a list of them" if sub == "remove" else ""))
+                raise fail(f"{key}.{sub}", "expected a CSS selector string" + (
+                    " or a list of them" if sub == "remove" else "") + f", not {_toml_type(value)}")
+            for css in [value] if isinstance(value, str) else value:
+                problem = css_problem(css)
+                if problem:
+                    raise fail(f"{key}.{sub}", f"bad CSS selector {css!r}: {problem}")
     spider_cls = (spiders or {}).get(raw["spider"])
     needs_link = getattr(spider_cls, "needs_listing_link", False)
     if raw.get("listing_urls") and needs_link and "link" not in raw.get("listing", {}):
@@ -187,12 +226,76 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
     return Source(**values)
 
 
+_PROBE = Selector(text="<html/>")
+
+
+def css_problem(css: str) -> str | None:
+    """Why a CSS selector (parsel's dialect, ::text and ::attr() included) cannot be used, or None.
+
+    Compiled here, on load, so a typo in the registry is one line now rather than a
+    traceback in the middle of a crawl or of `communique extract`.
+    """
+    if not css.strip():
+        return "empty"
+    try:
+        _PROBE.css(css)
+    except (SelectorError, ValueError, etree.XPathError) as exc:
+        return " ".join(str(exc).split()) or exc.__class__.__name__
+    return None
+
+
+def _toml_type(value: object) -> str:
+    """How TOML calls the type of a value, for messages ("a string", "a table" …)."""
+    names = {str: "a string", bool: "true/false", int: "a number", float: "a number", list: "a list",
+             dict: "a table"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), type(value).__name__)
+
+
 def _valid_schedule(schedule: str) -> bool:
     if _INTERVAL.match(schedule):
         return int(_INTERVAL.match(schedule).group(1)) > 0
     if schedule.startswith("cron:"):
-        return len(schedule[5:].split()) == 5
+        return _valid_cron(schedule[5:].strip())
     return False
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DOW_PART = re.compile(r"^(\*|\d)(?:-(\d))?(?:/(\d+))?$")
+
+
+def cron_fields(expression: str) -> dict[str, str]:
+    """A crontab expression ("*/30 7-21 * * 1-5") as APScheduler 3 CronTrigger fields.
+
+    Days of the week are spelled out: in crontab 0 is Sunday, in APScheduler 3 it is
+    Monday, so "1-5" would otherwise run Tuesday to Saturday.
+    """
+    values = expression.split()
+    if len(values) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(values)}")
+    days = []
+    for part in values[4].split(","):
+        m = _DOW_PART.match(part)
+        if not m or (m.group(1) == "*" and not m.group(3)):
+            days.append(part)  # '*' or names (mon-fri): the same in both
+            continue
+        first = 0 if m.group(1) == "*" else int(m.group(1))
+        last = 6 if m.group(1) == "*" else int(m.group(2) or first)
+        if last > 7 or first > last:
+            raise ValueError(f"bad day of the week {part!r}")
+        step = int(m.group(3) or 1)
+        days.append(",".join(dict.fromkeys(_WEEKDAYS[d % 7] for d in range(first, last + 1, step or 1))))
+    return dict(zip(("minute", "hour", "day", "month"), values[:4], strict=True)) | {"day_of_week": ",".join(days)}
+
+
+def _valid_cron(expression: str) -> bool:
+    """Five crontab fields that APScheduler can actually read (a typo fails here, not at 3 a.m.)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger(**cron_fields(expression), timezone="UTC")
+    except ValueError:
+        return False
+    return True
 
 
 def spider_classes() -> dict[str, type]:

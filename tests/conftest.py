@@ -64,6 +64,13 @@ def http_site():
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def local_network_allowed(monkeypatch):
+    """Test sites are on 127.0.0.1, which the private-address guard refuses by default;
+    crawl subprocesses inherit the exemption from os.environ."""
+    monkeypatch.setenv("COMMUNIQUE_ALLOWED_NETWORKS", "127.0.0.0/8")
+
+
 def write_registry(path: Path, body: str) -> Path:
     path.write_text(body, encoding="utf-8")
     return path

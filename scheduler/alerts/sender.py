@@ -8,7 +8,10 @@ same story twice, even when two of their subscriptions match it.
 
 from __future__ import annotations
 
+import fcntl
+import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,9 +73,38 @@ def _mails(store, due: list[dict]) -> list[tuple[dict, list[dict]]]:
     return [(outbox.get_subscription(store, int(alerts[0]["subscription"])), alerts) for alerts in groups.values()]
 
 
+@contextmanager
+def one_sender(store, wait_s: float = 60):
+    """One sender per database at a time (an flock next to it), across threads and processes:
+    two senders reading the same due alerts would mail them twice."""
+    path = Path(str(store.path) + ".alerts.lock")
+    with path.open("a") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise MailError(f"another alert sender has been running on {store.path} for {wait_s:.0f} s",
+                                    temporary=True) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def send_pending(store, settings: SmtpSettings | None = None, *, now: datetime | None = None,
                  dry_run: Path | None = None) -> SendReport:
     """Send every due alert; with `dry_run`, write .eml files there instead and mark nothing."""
+    if dry_run:
+        return _send_pending(store, settings, now=now, dry_run=dry_run)
+    with one_sender(store):
+        return _send_pending(store, settings, now=now, dry_run=None)
+
+
+def _send_pending(store, settings: SmtpSettings | None, *, now: datetime | None, dry_run: Path | None) -> SendReport:
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     report = SendReport()
     due = outbox.due_alerts(store, moment)

@@ -24,6 +24,8 @@ LOCAL_SITE_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "HTTPCACHE_ENABLED": "False",
+    # The guard refuses private addresses; the local demo site is on 127.0.0.1.
+    "COMMUNIQUE_ALLOWED_NETWORKS": "127.0.0.0/8",
 }
 DEMO_ADDRESS = "analyst@example.org"
 

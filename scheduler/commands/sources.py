@@ -76,26 +76,20 @@ def extract(file, url, source_id, fmt, sources_path):
     \b
         communique extract saved.html --url https://mid.ru/ru/foreign_policy/news/1975354/
     """
-    from scheduler.source_tools import Blocked, extract_file, statement_json
+    from scheduler.source_tools import Blocked, NoStatementError, extract_file, find_source, statement_json
 
     registry = load_sources(sources_path)
-    if source_id:
-        if source_id not in registry:
-            raise UserError(f"unknown source {source_id!r} (see `communique sources`)")
-        source = registry[source_id]
-    else:
-        host = urlsplit(url).hostname or ""
-        candidates = [s for s in registry.values()
-                      if any(host and host == urlsplit(u).hostname for u in s.feed_urls + s.listing_urls + s.sitemap_urls)]
-        if not candidates:
-            raise UserError(f"no source in the registry reads {host or url!r}: name one with --source")
-        source = candidates[0]
+    if source_id and source_id not in registry:
+        raise UserError(f"unknown source {source_id!r} (see `communique sources`)")
+    source = registry[source_id] if source_id else find_source(registry, url)
+    if source is None:
+        raise UserError(f"no source in the registry reads {urlsplit(url).hostname or url!r}: name one with --source")
     try:
         statements = extract_file(file, url, source)
     except Blocked as exc:
         click.echo(f"blocked: {exc}", err=True)
         raise SystemExit(3) from None
-    except ValueError as exc:
+    except NoStatementError as exc:
         click.echo(f"parse-failed: {exc}", err=True)
         raise SystemExit(1) from None
     if fmt == "json":

@@ -232,3 +232,38 @@ def test_cli_alerts_test_reports_the_server(smtp_server, monkeypatch):
     assert result.exit_code == 0, result.output
     assert f"{smtp_server.host}:{smtp_server.port}: accepted" in result.output
     assert smtp_server.messages[0]["Subject"] == "[communique] test mail"
+
+
+def test_the_scheduler_sends_due_alerts_after_each_crawl(store, smtp_server, monkeypatch):
+    from scheduler.crawl import CrawlResult
+    from scheduler.schedule import after_crawl
+
+    monkeypatch.setenv("COMMUNIQUE_SMTP_HOST", smtp_server.host)
+    monkeypatch.setenv("COMMUNIQUE_SMTP_PORT", str(smtp_server.port))
+    subscribe(store, tags=["coe"])
+    store.save(statement("https://www.coe.int/en/-/decision", "Decision", COE_TEXT), "r1")
+    after_crawl(CrawlResult(SOURCE.id, "ok", new=1), store.path)
+    after_crawl(CrawlResult(SOURCE.id, "ok"), store.path)  # the next crawl: nothing more to send
+    assert len(smtp_server.messages) == 1
+
+
+def test_two_senders_at_once_send_each_alert_once(store, smtp_server):
+    import threading
+
+    subscribe(store, tags=["coe"])
+    for n in range(5):
+        store.save(statement(f"https://www.coe.int/en/-/d{n}", f"Decision {n}", COE_TEXT + f" Number {n}."), "r1")
+    barrier = threading.Barrier(2)
+
+    def sender():
+        with open_db(store.path) as own:
+            barrier.wait()
+            send_pending(own, smtp(smtp_server))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(m["Subject"].strip() for m in smtp_server.messages) == sorted(
+        f"[communique] Council of Europe newsroom: Decision {n}" for n in range(5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,11 @@ def installed(tmp_path_factory):
 
 def run(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMUNIQUE_")}
-    env["PYTHONPATH"] = str(installed)
+    # -S: no site hooks, so the editable install of this checkout (a .pth finder) cannot leak in;
+    # the dependencies come from this venv's site-packages, the project only from `installed`.
+    env["PYTHONPATH"] = os.pathsep.join([str(installed), *site.getsitepackages()])
     code = "import sys; from scheduler.cli import main; sys.argv[0] = 'communique'; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False,
+    return subprocess.run([sys.executable, "-S", "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False,
                           timeout=120)
 
 

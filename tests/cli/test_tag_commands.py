@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from scheduler.tag_commands import retag_cmd, tag_cmd, tag_eval_cmd
+from tests.paths import DATA
 
-EVAL = Path(__file__).resolve().parent / "data" / "coe_eval.jsonl"
+EVAL = DATA / "coe_eval" / "dev"
 COE_TEXT = "The Committee of Ministers of the Council of Europe decided to exclude the Russian Federation."
 
 
@@ -114,14 +115,71 @@ def test_tag_eval_prints_tables(runner):
     assert "P" in out and "F1" in out
 
 
-def test_tag_eval_json_matches_report(runner):
-    result = runner.invoke(tag_eval_cmd, [str(EVAL), "--format", "json", "--errors"])
-    assert result.exit_code == 0
+# Four passages whose tagging is known: found, look-alike, missed, and an event.
+SMALL_SET = [
+    {
+        "language": "en",
+        "source": "https://a",
+        "expected": ["coe", "pace"],
+        "text": "The Parliamentary Assembly of the Council of Europe met in Strasbourg.",
+    },
+    {
+        "language": "en",
+        "source": "https://b",
+        "expected": [],
+        "text": "The European Council met in Brussels.",
+    },
+    {
+        "language": "en",
+        "source": "https://c",
+        "expected": ["coe"],
+        "text": "Nothing here names the organisation.",
+    },
+    {
+        "language": "fr",
+        "source": "https://d",
+        "expected": ["coe", "committee_of_ministers", "expulsion"],
+        "text": "Le Comité des Ministres du Conseil de l'Europe a décidé d'exclure la Russie du Conseil de l'Europe.",
+    },
+]
+
+
+def test_tag_eval_json_matches_report(runner, tmp_path):
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in SMALL_SET), encoding="utf-8")
+    result = runner.invoke(tag_eval_cmd, [str(path), "--format", "json", "--errors"])
+    assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["total"] >= 150
-    de = payload["by_language"]["de"]
-    assert de["tp"] + de["fp"] + de["fn"] <= de["n"]
-    assert isinstance(payload["errors"], list)
+    assert payload["total"] == 4 and payload["events_scored"] is True
+    en, fr = payload["by_language"]["en"], payload["by_language"]["fr"]
+    assert (en["n"], en["tp"], en["fp"], en["fn"]) == (3, 1, 0, 1)
+    assert (fr["n"], fr["tp"], fr["fp"], fr["fn"]) == (1, 1, 0, 0)
+    assert en["recall"] == 0.5 and en["precision"] == 1.0
+    assert payload["by_tag"]["expulsion"]["tp"] == 1
+    assert payload["by_tag"]["pace"]["tp"] == 1
+    assert [(e["source"], e["missing"], e["extra"]) for e in payload["errors"]] == [
+        ("https://c", ["coe"], [])
+    ]
+    text = runner.invoke(tag_eval_cmd, [str(path)]).output
+    assert "\n  en                            3    1    0    1   1.000  0.500  0.667" in text
+
+
+def test_tag_eval_part_and_folder(runner):
+    by_part = runner.invoke(tag_eval_cmd, ["--part", "dev", "--format", "json"])
+    by_folder = runner.invoke(tag_eval_cmd, [str(EVAL), "--format", "json"])
+    assert by_part.exit_code == 0 and by_folder.exit_code == 0, by_part.output
+    assert json.loads(by_part.output) == json.loads(by_folder.output)
+    assert json.loads(by_part.output)["total"] >= 200
+
+
+def test_tag_eval_needs_one_source(runner, tmp_path):
+    neither = runner.invoke(tag_eval_cmd, [])
+    both = runner.invoke(tag_eval_cmd, [str(EVAL), "--part", "dev"])
+    empty = runner.invoke(tag_eval_cmd, [str(tmp_path)])
+    for result in (neither, both):
+        assert result.exit_code == 2 and "--part" in result.output
+    assert empty.exit_code == 1 and "no evaluation files" in empty.output
+    assert all("Traceback" not in r.output for r in (neither, both, empty))
 
 
 def test_tag_eval_toml_and_counting(runner, tmp_path):
