@@ -30,7 +30,6 @@ from spiders import config
 from spiders.errors import StorageError
 
 migrations = Migrations("communique")
-SQLITE_MAGIC = b"SQLite format 3\x00"
 # Run rows left "running" with no pid (written before 0002) are closed after this long.
 ORPHAN_RUN_AGE_S = 24 * 3600
 
@@ -219,11 +218,6 @@ def storage_reason(exc: BaseException, path: str | Path) -> str:
     return text
 
 
-def _looks_like_sqlite(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
-
-
 def _is_communique(db: Database) -> bool:
     """True for a database communique made (its first migration applied)."""
     return any(m.name == "0001_initial" for m in migrations.applied(db))
@@ -253,14 +247,10 @@ def open_readonly(path: str | Path, *, writable=_writable) -> Store:
     path = Path(path)
     if not path.exists():
         raise StorageError(f"no database at {path} (crawl first, or pass --db / set COMMUNIQUE_DB)")
-    if not path.is_file():
-        raise _refuse_foreign(path)
-    try:
-        if path.stat().st_size and not _looks_like_sqlite(path):
-            raise _refuse_foreign(path)
-    except OSError as exc:
-        raise StorageError(f"cannot read database {path}: {exc.strerror or exc}") from None
-    if not path.stat().st_size:
+    # Never open() the file itself: closing it would drop the POSIX locks SQLite holds on it
+    # through other connections of this process (the classic way to corrupt a database).
+    # A file that is not SQLite at all is told by SQLite (SQLITE_NOTADB).
+    if not path.is_file() or not path.stat().st_size:
         raise _refuse_foreign(path)
     # Look first without creating anything beside a file that may be someone else's: with
     # no -wal file, everything is in the main file and immutable=1 reads it as it is (and,
@@ -272,6 +262,8 @@ def open_readonly(path: str | Path, *, writable=_writable) -> Store:
         if not _is_communique(db):
             raise _refuse_foreign(path)
     except sqlite3.Error as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+            raise _refuse_foreign(path) from None
         raise StorageError(f"cannot read database {path}: {storage_reason(exc, path)}") from None
     finally:
         db.close()
@@ -312,11 +304,6 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
     path = Path(path)
     if not create and not path.exists():
         raise StorageError(f"no database at {path} (crawl first, or pass --db / set COMMUNIQUE_DB)")
-    try:
-        if path.is_file() and path.stat().st_size and not _looks_like_sqlite(path):
-            raise _refuse_foreign(path)
-    except OSError as exc:
-        raise StorageError(f"cannot open database {path}: {exc.strerror or exc}") from None
     db = connect(path)
     store = Store(db, path)
     try:
@@ -336,6 +323,8 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         raise StorageError(f"cannot prepare database {path}: {exc}") from None
     except sqlite3.Error as exc:
         db.close()
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+            raise _refuse_foreign(path) from None
         raise StorageError(f"cannot prepare database {path}: {storage_reason(exc, path)}") from None
     return store
 

@@ -261,12 +261,17 @@ def _read_result(source, db_path, run_id, log_path, returncode, stopped_for, tim
             row = store.get_run(run_id)
             state, reason = _ending(returncode, stopped_for, timeout_s, log_path, stderr_text)
             if row is None:
+                if stopped_for == INTERRUPTED:
+                    # Stopped before it began its run: nothing was read, there is no run to record.
+                    return CrawlResult(source.id, state, message=reason, log_path=str(log_path))
                 # The crawl never got to write its row (database locked, bad registry, died
-                # at start): leave one now, so every crawl is a row in crawl_runs.
+                # at start): leave one now, so every crawl that ran is a row in crawl_runs.
                 store.start_run(run_id, source.id, str(log_path))
                 store.close_run(run_id, state, reason)
-            elif stopped_for == TIMEOUT or row["status"] in (RUNNING, CRASHED) or (
-                    stopped_for == INTERRUPTED and row["status"] != INTERRUPTED):
+            elif row["status"] in (RUNNING, CRASHED) or (stopped_for == TIMEOUT and row["status"] == INTERRUPTED):
+                # Ended here only if the crawl could not end its run itself (a crawl that had
+                # finished when the stop reached it keeps its own state); a crawl that closed
+                # on the SIGTERM of its timeout calls itself interrupted, but timed out.
                 store.close_run(run_id, state, reason)
             row = store.get_run(run_id)
     except StorageError as exc:
