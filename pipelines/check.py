@@ -1,8 +1,9 @@
-"""Check stage: instead of storing, report what one article of a source looked like.
+"""Check stage: instead of storing, report what the articles of a source looked like.
 
 Used by `communique sources --check` for a first contact with a live site: a user sees
 which fields the source's selectors found and which came from generic fallbacks,
-without writing anything to the database.
+without writing anything to the database. It takes the store stage's place at the end
+of the same stage list (pipelines/stages.py).
 """
 
 from __future__ import annotations
@@ -10,24 +11,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scrapy import signals
 
-STAT = "communique/"
+class CheckReport:
+    """Collects one summary per statement; written as JSON when the crawl ends."""
 
-
-class CheckReportPipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.path = Path(crawler.settings.get("COMMUNIQUE_CHECK_REPORT"))
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
         self.items: list[dict] = []
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
-
-    def process_item(self, item):
+    def add(self, item):
+        """The check stage: remember what the statement looked like, pass it on unchanged."""
         self.items.append(
             {
                 "url": item.url,
@@ -43,7 +36,7 @@ class CheckReportPipeline:
         )
         return item
 
-    def spider_closed(self, spider, reason):
-        stats = {k[len(STAT):]: v for k, v in self.crawler.stats.get_stats().items() if k.startswith(STAT)}
+    def write(self, reason: str, stats: dict) -> None:
+        """The report: why the crawl ended, communique's counters (without prefix), the statements."""
         report = {"reason": reason, "stats": stats, "items": self.items}
         self.path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

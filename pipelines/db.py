@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from sqlite_utils import Database, Migrations
 
+from pipelines import linking, nearcopy
 from pipelines.outbox import queue_alerts
 from spiders import config
 from spiders.errors import StorageError
@@ -179,6 +180,97 @@ def _m0004(db: Database) -> None:
         db.execute(f"ALTER TABLE alerts ADD COLUMN {column}")
     db.execute("CREATE UNIQUE INDEX idx_alerts_story ON alerts(story_id, subscription, kind)")
     db.execute("CREATE INDEX idx_alerts_due ON alerts(status, due_at)")
+
+
+@migrations(name="0005_stories")
+def _m0005(db: Database) -> None:
+    """Stories (#9): identity keys, revisions, the near-copy index, story membership.
+
+    A statement is the root of its own story unless linked (story_id = its own id).
+    """
+    for column in ("identity_key TEXT", "story_id INTEGER", "story_role TEXT NOT NULL DEFAULT 'root'"):
+        db.execute(f"ALTER TABLE statements ADD COLUMN {column}")
+    db.execute("UPDATE statements SET story_id = id")
+    db.execute("CREATE INDEX idx_statements_identity ON statements(identity_key) WHERE identity_key IS NOT NULL")
+    db.execute("CREATE INDEX idx_statements_story ON statements(story_id)")
+    # How a sighting was recognised: url, identity (the site's id), text (same words), near-copy.
+    db.execute("ALTER TABLE sightings ADD COLUMN match TEXT NOT NULL DEFAULT 'url'")
+    db.execute("ALTER TABLE sightings ADD COLUMN similarity REAL")
+    db.execute("ALTER TABLE sightings ADD COLUMN title TEXT")
+    db.execute(
+        """CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            statement_id INTEGER NOT NULL REFERENCES statements(id),
+            number INTEGER NOT NULL,        -- 1: the text as first stored
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            words_changed INTEGER,          -- against the previous revision
+            chars_changed INTEGER,
+            share_changed REAL,
+            substantive INTEGER,
+            UNIQUE (statement_id, number))"""
+    )
+    # MinHash signatures and their LSH bands (pipelines/nearcopy.py): (band, hash) -> statement.
+    db.execute(
+        """CREATE TABLE nearcopy_signatures (
+            statement_id INTEGER PRIMARY KEY REFERENCES statements(id),
+            shingles INTEGER NOT NULL,
+            signature BLOB NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE nearcopy_bands (
+            band INTEGER NOT NULL, hash INTEGER NOT NULL, statement_id INTEGER NOT NULL,
+            PRIMARY KEY (band, hash, statement_id)) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX idx_nearcopy_bands_statement ON nearcopy_bands(statement_id)")
+    # Top terms per statement (pipelines/stories.py): TF-IDF over a window without re-reading texts.
+    db.execute("CREATE TABLE story_terms (statement_id INTEGER PRIMARY KEY REFERENCES statements(id), terms TEXT)")
+    # Translation links a page gave (hreflang, the site's language switch): address -> statement.
+    db.execute(
+        """CREATE TABLE translation_links (
+            canonical_url TEXT NOT NULL, statement_id INTEGER NOT NULL REFERENCES statements(id),
+            language TEXT, PRIMARY KEY (canonical_url, statement_id))"""
+    )
+    # 0001 made an alert unique per (statement, subscription, recipient), which leaves no room
+    # for the `updated` alert of an edited statement: rebuild the outbox without it (one alert
+    # per story, subscription and kind stays, as idx_alerts_story).
+    db.execute(
+        """CREATE TABLE alerts_0005 (
+            id INTEGER PRIMARY KEY,
+            statement_id INTEGER NOT NULL REFERENCES statements(id),
+            subscription TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            story_id INTEGER,
+            kind TEXT NOT NULL DEFAULT 'new',
+            due_at TEXT,
+            next_attempt_at TEXT,
+            message_id TEXT,
+            UNIQUE (statement_id, subscription, recipient, kind))"""
+    )
+    columns = ("id, statement_id, subscription, recipient, status, attempts, created_at, sent_at, last_error, "
+               "story_id, kind, due_at, next_attempt_at, message_id")
+    db.execute(f"INSERT INTO alerts_0005 ({columns}) SELECT {columns} FROM alerts")
+    db.execute("DROP TABLE alerts")
+    db.execute("ALTER TABLE alerts_0005 RENAME TO alerts")
+    db.execute("CREATE UNIQUE INDEX idx_alerts_story ON alerts(story_id, subscription, kind)")
+    db.execute("CREATE INDEX idx_alerts_due ON alerts(status, due_at)")
+    # Where a statement joined its story and why (relation, score), for `show`.
+    db.execute(
+        """CREATE TABLE story_links (
+            statement_id INTEGER PRIMARY KEY REFERENCES statements(id),
+            story_id INTEGER NOT NULL,
+            linked_to INTEGER NOT NULL REFERENCES statements(id),
+            relation TEXT NOT NULL,         -- translation, quote, report, statement
+            score REAL,
+            linked_at TEXT NOT NULL)"""
+    )
 
 
 # --- connection ----------------------------------------------------------------------
@@ -511,50 +603,108 @@ class Store:
         return row[0] if row else None
 
     def save(self, item, run_id: str | None = None) -> tuple[str, int]:
-        """Store one statement with its tags and sighting; ('new'|'sighting'|'known', statement id).
+        """Store one statement with its tags and sighting; (outcome, statement id).
 
-        One transaction: a statement is never stored without its tags and sighting.
+        Outcomes: 'new'; 'known' (its address again, same text); 'revision' (its address or
+        identity again, changed text: the statement keeps its id, the versions go to
+        `revisions`); 'sighting' (the same or nearly the same text elsewhere). One
+        transaction: a statement is never stored without its tags, sighting, story and alerts.
+        """
+        return self.save_many([item], run_id)[0]
+
+    def save_many(self, items, run_id: str | None = None) -> list[tuple[str, int]]:
+        """Store statements in order in one transaction (all or none); their outcomes as `save`'s.
+
+        A crawl writes its statements in batches: one commit per statement was half the cost
+        of storing. Later items see earlier ones (the same text twice is one statement).
         """
         now = utcnow()
         with self.write() as db:
-            existing = self.statement_for(item.canonical_url, item.fingerprint)
-            if existing is not None:
-                self._insert_aliases(db, existing, item, now, run_id)
-                cur = db.execute(
-                    "UPDATE sightings SET last_seen_at = ? WHERE canonical_url = ?", [now, item.canonical_url]
-                )
-                if cur.rowcount:
-                    return "known", existing
-                self._insert_sighting(db, existing, item, now, run_id)
-                return "sighting", existing
-            published = item.published_at
+            return [self._save(db, item, now, run_id) for item in items]
+
+    def _save(self, db: Database, item, now: str, run_id: str | None) -> tuple[str, int]:
+        """`save` inside the caller's write transaction (pipelines/linking.py decides where it belongs)."""
+        same = linking.same_statement(db, item)
+        if same is not None:
+            existing, how = same
+            self._insert_aliases(db, existing, item, now, run_id)
+            outcome = "known"
+            if self._own_text(db, existing, item) and linking.record_revision(db, existing, item, now):
+                self._write_tags(db, existing, item.tags, now)
+                outcome = "revision"
             cur = db.execute(
-                """INSERT INTO statements (source, url, canonical_url, title, text, published_at, published_local,
-                        language, kind, speaker, fingerprint, extra, fetched_at, first_seen_at, crawl_run_id)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    item.source, item.url, item.canonical_url, item.title, item.text, iso_utc(published),
-                    published.isoformat(timespec="seconds") if published else None, item.language, item.kind,
-                    item.speaker or None, item.fingerprint, json.dumps(item.extra, ensure_ascii=False),
-                    iso_utc(item.fetched_at) or now, now, run_id,
-                ],
+                "UPDATE sightings SET last_seen_at = ? WHERE canonical_url = ?", [now, item.canonical_url]
             )
-            statement_id = cur.lastrowid
-            self._insert_sighting(db, statement_id, item, now, run_id)
-            self._insert_aliases(db, statement_id, item, now, run_id)
-            self._write_tags(db, statement_id, item.tags, now)
-            queue_alerts(db, statement_id, now)  # the outbox: in the same transaction
-            return "new", statement_id
+            if not cur.rowcount:
+                self._insert_sighting(db, existing, item, now, run_id, match=how)
+                outcome = "sighting" if outcome == "known" else outcome
+            return outcome, existing
+        existing = linking.same_text(db, item)
+        sig = nearcopy.signature(item.text)
+        similarity = None
+        how = "text"
+        if existing is None and (found := linking.near_copy(db, item, sig)) is not None:
+            existing, similarity, how = found.statement_id, round(found.containment, 4), "near-copy"
+        if existing is not None:
+            self._insert_aliases(db, existing, item, now, run_id)
+            self._insert_sighting(db, existing, item, now, run_id, match=how, similarity=similarity)
+            return "sighting", existing
+        published = item.published_at
+        cur = db.execute(
+            """INSERT INTO statements (source, url, canonical_url, title, text, published_at, published_local,
+                    language, kind, speaker, fingerprint, extra, fetched_at, first_seen_at, crawl_run_id,
+                    identity_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                item.source, item.url, item.canonical_url, item.title, item.text, iso_utc(published),
+                published.isoformat(timespec="seconds") if published else None, item.language, item.kind,
+                item.speaker or None, item.fingerprint, json.dumps(item.extra, ensure_ascii=False),
+                iso_utc(item.fetched_at) or now, now, run_id, getattr(item, "identity_key", "") or None,
+            ],
+        )
+        statement_id = cur.lastrowid
+        db.execute("UPDATE statements SET story_id = ? WHERE id = ?", [statement_id, statement_id])
+        self._insert_sighting(db, statement_id, item, now, run_id)
+        self._insert_aliases(db, statement_id, item, now, run_id)
+        self._write_tags(db, statement_id, item.tags, now)
+        linking.index_text(db, statement_id, item, sig)
+        linking.remember_translations(db, statement_id, item)
+        story_id, _ = linking.join_story(db, statement_id, item, self._is_news(db, item.source), now)
+        queue_alerts(db, statement_id, now, story_id=story_id)  # the outbox: in the same transaction
+        return "new", statement_id
+
+    @staticmethod
+    def _own_text(db: Database, statement_id: int, item) -> bool:
+        """Whether the item is the statement's own page (its source), whose edits are revisions;
+        a republication seen again with other words does not rewrite the statement."""
+        row = db.execute("SELECT source FROM statements WHERE id = ?", [statement_id]).fetchone()
+        return bool(row) and row[0] == item.source
+
+    @staticmethod
+    def _is_news(db: Database, source: str) -> bool:
+        row = db.execute("SELECT publisher FROM sources WHERE id = ?", [source]).fetchone()
+        return bool(row) and row[0] == "news"
+
+    def fingerprint_at(self, canonical_url: str) -> str | None:
+        """The current fingerprint of the statement stored at this address (None: unknown address)."""
+        row = self.db.execute(
+            "SELECT t.fingerprint FROM sightings s JOIN statements t ON t.id = s.statement_id "
+            "WHERE s.canonical_url = ?", [canonical_url]).fetchone()
+        return row[0] if row else None
 
     @staticmethod
     def _insert_sighting(db: Database, statement_id: int, item, now: str, run_id: str | None,
-                         url: str | None = None) -> None:
-        """The statement seen at the item's address, or at `url` (an alias, kept if already known)."""
+                         url: str | None = None, match: str = "url", similarity: float | None = None) -> None:
+        """The statement seen at the item's address, or at `url` (an alias, kept if already known).
+
+        `match` says how it was recognised (url, identity, text, near-copy); a near-copy keeps
+        its own title, so `show` can say who republished it under which headline."""
         db.execute(
             """INSERT INTO sightings (statement_id, source, url, canonical_url, first_seen_at, last_seen_at,
-                                      crawl_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+                                      crawl_run_id, match, similarity, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
             + (" ON CONFLICT(canonical_url) DO NOTHING" if url else ""),
-            [statement_id, item.source, url or item.url, url or item.canonical_url, now, now, run_id],
+            [statement_id, item.source, url or item.url, url or item.canonical_url, now, now, run_id,
+             "url" if url else match, similarity, None if url else item.title],
         )
 
     def _insert_aliases(self, db: Database, statement_id: int, item, now: str, run_id: str | None) -> None:
@@ -615,8 +765,10 @@ class Store:
         until: str | None = None,
         min_score: float | None = None,
         limit: int = 20,
+        collapse_stories: bool = False,
     ) -> list[dict]:
-        """Statements matching all given filters, newest first."""
+        """Statements matching all given filters, newest first; with `collapse_stories`, one row
+        per story (its newest matching statement, with `story_matches`: how many matched)."""
         joins, join_params, where, params = [], [], [], []
         if query:
             joins.append("JOIN statements_fts f ON f.rowid = s.id")
@@ -643,13 +795,16 @@ class Store:
         ordered = join_params + params
         sql = (
             "SELECT s.id, s.source, s.url, s.title, s.published_at, s.published_local, s.language, s.kind, "
-            "s.speaker, substr(s.text, 1, 300) AS excerpt FROM statements s "
+            "s.speaker, s.story_id, substr(s.text, 1, 300) AS excerpt FROM statements s "
             + " ".join(joins)
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY coalesce(s.published_at, s.first_seen_at) DESC, s.id DESC LIMIT ?"
         )
-        ordered.append(int(limit))
+        # Collapsing reads more rows than it shows: a story's other statements fill the gaps.
+        ordered.append(int(limit) * (10 if collapse_stories else 1))
         rows = list(self.db.query(sql, ordered))
+        if collapse_stories:
+            rows = collapse_by_story(rows)[: int(limit)]
         self._attach_tags(rows)
         return rows
 
@@ -678,12 +833,37 @@ class Store:
         row["extra"] = json.loads(row["extra"] or "{}")
         row["sightings"] = list(
             self.db.query(
-                "SELECT source, url, first_seen_at, last_seen_at FROM sightings WHERE statement_id = ? ORDER BY id",
+                "SELECT source, url, first_seen_at, last_seen_at, match, similarity, title FROM sightings "
+                "WHERE statement_id = ? ORDER BY id",
                 [statement_id],
             )
         )
         self._attach_tags([row])
         return row
+
+    def get_revisions(self, statement_id: int) -> list[dict]:
+        """Every kept version of a statement, oldest first (empty: never edited)."""
+        return list(self.db.query(
+            "SELECT number, title, text, fingerprint, fetched_at, words_changed, chars_changed, share_changed, "
+            "substantive FROM revisions WHERE statement_id = ? ORDER BY number", [statement_id]))
+
+    def get_story(self, statement_id: int) -> dict:
+        """The story a statement belongs to: its id, the statement it is about (the first
+        non-news member, else the first), translations and coverage, with how each was linked."""
+        story_id = self.db.execute("SELECT story_id FROM statements WHERE id = ?", [statement_id]).fetchone()[0]
+        members = list(self.db.query(
+            """SELECT s.id, s.source, s.url, s.title, s.language, s.published_at, s.story_role,
+                      so.name AS source_name, so.publisher, l.relation, l.score, l.linked_to
+               FROM statements s LEFT JOIN sources so ON so.id = s.source
+               LEFT JOIN story_links l ON l.statement_id = s.id
+               WHERE s.story_id = ? ORDER BY s.id""", [story_id]))
+        lead = next((m for m in members if m["publisher"] != "news"), members[0] if members else None)
+        lead_id = lead["id"] if lead else statement_id
+        translations = [m for m in members if m["relation"] == "translation"]
+        coverage = [m for m in members if m["story_role"] == "coverage"]
+        others = [m for m in members if m["id"] != lead_id and m not in translations and m not in coverage]
+        return {"story_id": story_id, "statement_id": lead_id, "translations": translations,
+                "coverage": coverage, "others": others, "size": len(members)}
 
     def source_overview(self) -> list[dict]:
         """Per source: statements stored, CoE statements, and the last run's outcome."""
@@ -715,6 +895,19 @@ class Store:
         """When each source's latest crawl started (any outcome), so a restarted scheduler keeps its cadence."""
         rows = self.db.execute("SELECT source, max(started_at) FROM crawl_runs GROUP BY source").fetchall()
         return {source: datetime.fromisoformat(started) for source, started in rows if started}
+
+
+def collapse_by_story(rows: list[dict]) -> list[dict]:
+    """The first row of each story, in order, with `story_matches` counting the story's rows."""
+    first: dict[int, dict] = {}
+    for row in rows:
+        key = row.get("story_id") or row["id"]
+        if key in first:
+            first[key]["story_matches"] += 1
+        else:
+            row["story_matches"] = 1
+            first[key] = row
+    return list(first.values())
 
 
 def _is_storage_condition(exc: sqlite3.Error) -> bool:

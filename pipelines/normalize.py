@@ -7,9 +7,8 @@ and tagging reliable.
 
 from __future__ import annotations
 
-from scrapy.exceptions import DropItem
-
 from pipelines.textnorm import normalize_line, normalize_text
+from spiders.errors import EmptyStatement
 
 
 def locate_sections(text: str, sections: list[dict]) -> list[dict]:
@@ -40,20 +39,15 @@ def locate_sections(text: str, sections: list[dict]) -> list[dict]:
 
 
 def normalize(item):
-    """The item with title, text, speaker and language cleaned; DropItem when nothing is left."""
+    """The item with title, text, speaker and language cleaned; EmptyStatement when nothing is left."""
     item.title = normalize_line(item.title)
     item.text = normalize_text(item.text)
     item.speaker = normalize_line(item.speaker)
     item.language = (item.language or "").strip().lower().split("-")[0]
     if not item.title:
-        raise DropItem(f"no title at {item.url}")
+        raise EmptyStatement(f"no title at {item.url}")
     if not item.text:
-        raise DropItem(f"no text at {item.url}")
+        raise EmptyStatement(f"no text at {item.url}")
     if item.extra.get("sections"):
         item.extra["sections"] = locate_sections(item.text, item.extra["sections"])
     return item
-
-
-class NormalizePipeline:
-    def process_item(self, item):
-        return normalize(item)

@@ -4,7 +4,8 @@ Storing a new statement and queuing its alerts is one transaction, so a crash ca
 neither; the sender marks an alert sent only after the mail server accepted it, so a mail
 server that is down delays alerts and never loses them. One alert per story, subscription
 and kind (a unique index): a translation, sighting or news report of a story that already
-alerted adds nothing. Until stories are built, a statement is its own story.
+alerted adds nothing (stories: pipelines/linking.py). A substantive edit queues an
+`updated` alert, for subscriptions made with --updates only.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def queue_alerts(db, statement_id: int, now: str, *, story_id: int | None = None
     queued = 0
     moment = datetime.fromisoformat(now)
     for sub in subscriptions:
+        if kind == "updated" and not sub.get("updates"):
+            continue  # an edit is mailed only to those who asked for updates (--updates)
         try:
             if not _matches(db, sub, statement_id):
                 continue

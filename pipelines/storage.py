@@ -1,4 +1,8 @@
-"""Store stage: writes each statement and, when the spider closes, its crawl_runs row.
+"""Run bookkeeping: a crawl's crawl_runs row, opened when the spider opens, finished when it closes.
+
+(The statements themselves are written by the store stage, pipelines/writer.py; the one
+item pipeline, pipelines/item_pipeline.py, opens this first and flushes its last batch
+before spider_closed, so the counters read here are complete.)
 
 The run's state is decided by pipelines/health.py from the spider's counters, so that
 "blocked", "degraded", "parse-failed" and "ok with nothing new" stay distinct for the
@@ -7,17 +11,13 @@ user; its counts of new and known statements are what the database holds for the
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
 from scrapy import signals
-from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
 
-from pipelines.db import StorageError, open_db
+from pipelines.db import open_db
 from pipelines.health import DEFAULT_DEGRADED_SHARE, OK, Tally, judge
-
-STAT = "communique/"
+from spiders.items import STAT
 
 
 def counter(stats: dict, key: str) -> int:
@@ -62,19 +62,6 @@ class StoragePipeline:
         # The entry points as last read completely: the revalidation middleware sends their
         # validators and skips an unchanged one (spiders/revalidate.py).
         spider.entry_validators = self.store.entry_validators(source.id)
-
-    def process_item(self, item):
-        try:
-            outcome, _ = self.store.save(item, self.run_id)
-        except (StorageError, sqlite3.Error) as exc:
-            # Not stored means not known either: the next crawl reads it again. Stop now
-            # rather than fetch pages whose statements cannot be kept.
-            self._error(f"database error: {exc}")
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage-error"))
-            raise DropItem(f"not stored ({exc}): {item.url}") from None
-        key = {"new": "new", "sighting": "sightings", "known": "known"}[outcome]
-        self.crawler.stats.inc_value(STAT + key)
-        return item
 
     def spider_closed(self, spider, reason):
         if self.store is None:

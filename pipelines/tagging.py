@@ -1,6 +1,6 @@
 """Tag statements about the Council of Europe, with evidence and a relevance score.
 
-`tag()` is the pure function; `TaggingPipeline` wraps it as a Scrapy item pipeline stage.
+`tag()` is the pure function; `tag_statement()` is the tag stage of the statement pipeline.
 
 How a statement is tagged (the lexicon, `data/lexicon.toml`, holds all the words):
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import bisect
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pipelines.lexicon import (  # re-exported: the tagger's public API
     DEFAULT_LEXICON_PATH,
@@ -46,10 +45,10 @@ __all__ = [
     "Lexicon",
     "LexiconError",
     "TagResult",
-    "TaggingPipeline",
     "guess_language",
     "load_lexicon",
     "tag",
+    "tag_statement",
 ]
 
 ABOUT_THRESHOLD: float = 0.5
@@ -369,28 +368,10 @@ def guess_language(text: str) -> str | None:
     return best
 
 
-# ---------------------------------------------------------------------------- pipeline
+# ---------------------------------------------------------------------------- stage
 
 
-class TaggingPipeline:
-    """Scrapy item pipeline stage: sets `item.tags` to the tagger's results."""
-
-    def __init__(self, lexicon: Lexicon):
-        self.lexicon = lexicon
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        path = crawler.settings.get("COMMUNIQUE_LEXICON")
-        return cls(load_lexicon(Path(path) if path else None))
-
-    def process_item(self, item):
-        if isinstance(item, dict):
-            item["tags"] = tag(
-                item.get("text") or "",
-                item.get("language"),
-                title=item.get("title") or "",
-                lexicon=self.lexicon,
-            )
-            return item
-        item.tags = tag(item.text or "", item.language, title=item.title or "", lexicon=self.lexicon)
-        return item
+def tag_statement(item, lexicon: Lexicon | None = None):
+    """Tag stage: the item with `tags` set to the tagger's results for its title and text."""
+    item.tags = tag(item.text or "", item.language, title=item.title or "", lexicon=lexicon)
+    return item

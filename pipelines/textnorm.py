@@ -12,13 +12,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters that only shape typography; removed outright.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0301"),  # soft hyphen, zero-width, BOM, stress mark
-    None,
-)
+# Characters that only shape typography; removed outright: soft hyphen, zero-width spaces
+# and joiners, word joiner, BOM, combining acute (the stress mark of Russian and Ukrainian texts).
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0301"
 # Space variants folded onto a plain space before storage.
-_SPACE_FOLD = str.maketrans(dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003"), " "))
+_SPACE_VARIANTS = "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003"
+# Control characters never belong in a title or a text, and scraped text is untrusted: terminal
+# escape sequences (ESC, CSI) and bidi overrides (which make a title read differently from what
+# it is) are removed. C0 except tab and line breaks (tab and \v \f become spaces, \r a line
+# break), DEL, C1, and the bidi embeddings, overrides and isolates U+202A–U+202E, U+2066–U+2069.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Whitespace controls, and NEL (U+0085, a C1 line break), read as what they separate.
+_WHITESPACE_CONTROLS = (("\r\n", "\n"), ("\r", "\n"), ("\x85", "\n"), ("\x0b", " "), ("\x0c", " "))
 # Quote, apostrophe and dash variants: folded only for matching, one character for one,
 # so that offsets found in the folded text point at the same place in the stored text.
 _MATCH_FOLD = str.maketrans(
@@ -42,21 +47,50 @@ _MATCH_FOLD = str.maketrans(
         "\u2212": "-",
     }
 )
-_SPACES = re.compile(r"[ \t\r\f\v]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Runs of spaces and tabs, but not a single space (most matches would replace a space with itself).
+_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
+_LINE_EDGES = re.compile(r" ?\n ?")
+_BLANK_LINES = re.compile(r"\n\n\n+")
+
+
+def _remove(text: str, chars: str, replacement: str = "") -> str:
+    """`text` with each of `chars` replaced. str.replace per character runs at C speed, and
+    most texts hold none of them (the `in` test); translate() with a table walks the text one
+    character object at a time (404 of normalize_text's 620 µs per 3 KB statement)."""
+    for ch in chars:
+        if ch in text:
+            text = text.replace(ch, replacement)
+    return text
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters: C0 (tab and line breaks kept as spaces and line breaks),
+    DEL, C1 and bidi embeddings, overrides and isolates."""
+    for ch, rep in _WHITESPACE_CONTROLS:
+        if ch in text:
+            text = text.replace(ch, rep)
+    return _CONTROLS.sub("", text)
 
 
 def normalize_text(text: str | None) -> str:
     """Fold typography and whitespace so that equal statements compare equal.
 
-    Paragraph breaks survive as a single blank line; runs of spaces become one space.
+    Control characters go (see strip_controls), paragraph breaks survive as a single blank
+    line, runs of spaces and tabs become one space, lines lose their edge spaces.
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACE_FOLD)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
-    text = "\n".join(lines)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    text = strip_controls(unicodedata.normalize("NFC", text))
+    text = _remove(_remove(text, _INVISIBLE), _SPACE_VARIANTS, " ")
+    # Each regex only where it has work (the `in` tests run at C speed; a regex scan of a 3 KB
+    # text that finds nothing costs tens of microseconds).
+    if "\t" in text or "  " in text:
+        text = _SPACES.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_EDGES.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 _MATCH_PAIRS = [(chr(k), v) for k, v in _MATCH_FOLD.items()]

@@ -17,24 +17,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import click
 
+from pipelines.textnorm import strip_controls
+
 ROW_FORMATS = ("table", "json", "ndjson", "csv")
 
-# C0 except tab and newline, DEL, C1, and the bidi embedding/override/isolate controls
-# (U+202A–U+202E, U+2066–U+2069) plus the invisible marks that reorder text (U+200E/F, U+061C).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def terminal_safe(value: object) -> str:
-    """Text that is safe to print on a terminal: no escape sequences, no bidi tricks."""
-    return _UNSAFE.sub("", "" if value is None else str(value))
+    """Text that is safe to print on a terminal: no escape sequences, no bidi tricks (the same
+    control characters normalisation strips from stored text: pipelines/textnorm.py)."""
+    return strip_controls("" if value is None else str(value))
 
 
 def one_line(value: object) -> str:
@@ -50,7 +49,7 @@ def csv_safe(value: object) -> str:
         value = " ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
-    text = _UNSAFE.sub("", str(value))
+    text = strip_controls(str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

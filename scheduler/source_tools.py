@@ -156,13 +156,6 @@ def check_source(source: Source, sources_path: Path, timeout_s: float = 120) -> 
             "COMMUNIQUE_CHECK": "True",
             "COMMUNIQUE_CHECK_REPORT": str(report_path),
             "HTTPCACHE_ENABLED": "False",
-            "ITEM_PIPELINES": json.dumps(
-                {
-                    "pipelines.normalize.NormalizePipeline": 100,
-                    "pipelines.tagging.TaggingPipeline": 300,
-                    "pipelines.check.CheckReportPipeline": 400,
-                }
-            ),
         }
         cmd = crawl_command(source, Path(tmp) / "unused.db", Path(sources_path).resolve(), "check",
                             Path(tmp) / "check.log", settings)

@@ -18,11 +18,10 @@ from twisted.python.failure import Failure
 from spiders.config import max_statement_chars
 from spiders.extract import Article, challenge_reason, extract_article, is_real_article, squash
 from spiders.failures import failure_reason
-from spiders.items import Statement
+from spiders.items import STAT, Statement
 from spiders.revalidate import ENTRY, EntryUnchanged
 from spiders.sources import Source, SourcesError, load_sources
 
-STAT = "communique/"
 MAX_STATEMENT_CHARS = 200_000
 RECEIVED = "communique_bytes_received"
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import dateparser
 from parsel import Selector
 
+from spiders.text import squash
+
 _FROM_FIRST_DIGIT = re.compile(r"\d.*", re.DOTALL)
 _META_XPATHS = (
     "//meta[@property='article:published_time']/@content",
@@ -28,10 +30,6 @@ _META_XPATHS = (
     "//meta[@property='og:published_time']/@content",
     "//time[@datetime][1]/@datetime",
 )
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -68,7 +66,7 @@ def parse_date(
     """Read one date string; None when it holds no complete date (day, month and year)."""
     if not text:
         return None
-    text = _squash(text)
+    text = squash(text)
     if not text:
         return None
     for fmt in formats:
@@ -121,7 +119,7 @@ def date_from_metadata(selector: Selector, zone: ZoneInfo) -> datetime | None:
     for block in selector.xpath("//script[@type='application/ld+json']/text()").getall():
         values.extend(str(v) for v in _jsonld_values(block, "datePublished"))
     for value in values:
-        found = _parse_iso(_squash(value))
+        found = _parse_iso(squash(value))
         local = localize(found, zone) if found else None
         if local:
             return local

@@ -58,3 +58,7 @@ class PageBlockedError(CommuniqueError):
 
 class NoStatementError(CommuniqueError):
     """Raised when a saved page given to `communique extract` holds no statement the source's rules can read."""
+
+
+class EmptyStatement(CommuniqueError, ValueError):
+    """Raised when a statement has no title or no text left after normalisation (nothing readable)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urljoin
 
 import html_text
 import trafilatura
@@ -17,6 +18,7 @@ from parsel import Selector
 
 from spiders.dates import date_from_metadata, localize, parse_date
 from spiders.sources import Source
+from spiders.text import squash
 
 
 @dataclass
@@ -30,10 +32,6 @@ class Article:
     extra: dict = field(default_factory=dict)
     # Which fields came from the generic fallback, for `sources --check` and health.
     fallbacks: list[str] = field(default_factory=list)
-
-
-def squash(text: str | None) -> str:
-    return " ".join((text or "").split())
 
 
 def node_text(nodes) -> str:
@@ -106,7 +104,24 @@ def extract_article(html: str, url: str, source: Source) -> Article:
         art.text = drop_leading_title(generic_text(cleaned.get(), url), art.title)
         art.fallbacks.append("text")
     art.language = _first_text(sel, rules.get("language")) or page_language(sel) or source.language
+    translations = hreflang_alternates(sel, url, art.language)
+    if translations:  # other language versions of this page: one story (pipelines/linking.py)
+        art.extra["translations"] = translations
     return art
+
+
+def hreflang_alternates(sel: Selector, url: str, language: str) -> dict[str, str]:
+    """language -> absolute address of the page's other language versions, from
+    `<link rel="alternate" hreflang>` (x-default and the page's own language left out)."""
+    found: dict[str, str] = {}
+    for link in sel.xpath("//head/link[@hreflang][@href]"):
+        if "alternate" not in (link.attrib.get("rel") or "").lower().split():
+            continue
+        lang = re.split(r"[-_]", link.attrib["hreflang"].strip().lower())[0]
+        href = urljoin(url, link.attrib["href"].strip())
+        if lang and lang != "x" and lang != language and href.startswith(("http://", "https://")):
+            found.setdefault(lang, href)
+    return found
 
 
 def date_in_body(sel: Selector, source: Source):

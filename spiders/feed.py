@@ -76,11 +76,14 @@ class FeedSpider(ListingSpider):
             if not self.source.is_article(link):
                 continue
             self.article_links_seen()
-            if self.is_known(link):
+            in_feed = self.source.feed_full_text or self.source.title_and_lead_only
+            # A feed that carries the text costs no request for a known entry: it goes on to the
+            # dedup stage, which drops it unless its text changed (then a revision is kept).
+            if self.is_known(link) and not in_feed:
                 self.count("known")
                 continue
             art = self.article_from_entry(entry)
-            if self.source.feed_full_text or self.source.title_and_lead_only:
+            if in_feed:
                 item = self.statement(link, art)
                 if item:
                     yield item

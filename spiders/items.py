@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# The prefix of communique's own crawl counters (communique/pages, communique/new …): spiders
+# count what they fetch and read, the pipeline what it stores; the run status is read from them.
+STAT = "communique/"
+
 KINDS = (
     "statement",
     "comment",
@@ -47,4 +51,7 @@ class Statement:
     extra: dict[str, Any] = field(default_factory=dict)
     # Filled by the pipelines.
     fingerprint: str = ""
+    # The document's key by its source's identity rule (e.g. "mid.ru:1975535"), shared by
+    # its language versions (spiders/urls.py); "" when the source has no rule.
+    identity_key: str = ""
     tags: list = field(default_factory=list)

@@ -83,13 +83,21 @@ HTTPERROR_ALLOWED_CODES = [401, 403, 404, 410, 429, 451, 500, 502, 503]
 # statements, and article pages need no cache (the database holds them).
 HTTPCACHE_ENABLED = False
 
-# --- pipelines: one stage per module, in this order ---------------------------------------
-ITEM_PIPELINES = {
-    "pipelines.normalize.NormalizePipeline": 100,
-    "pipelines.dedup.DedupPipeline": 200,
-    "pipelines.tagging.TaggingPipeline": 300,
-    "pipelines.storage.StoragePipeline": 400,
-}
+# --- pipelines ---------------------------------------------------------------------------
+# One item pipeline runs the stages normalize -> dedup -> tag -> store (pipelines/stages.py)
+# in one hop; each further pipeline would add Scrapy's per-item async plumbing.
+ITEM_PIPELINES = {"pipelines.item_pipeline.StatementPipeline": 300}
+# Items Scrapy processes at once per response. The stages are synchronous, so concurrency
+# buys nothing, and Scrapy starts this many asyncio tasks for every response's output:
+# at 100 (its default) that was ~100 tasks per page; 8 saved 11-21 % of a crawl's CPU.
+CONCURRENT_ITEMS = 8
+# The store stage writes statements in batches, one transaction each (one per statement was
+# half its cost; measured: 0.30 ms per statement alone, 0.17 in batches of 25, 0.16 of 50):
+# a batch is written when it holds this many, or when its oldest statement waited this
+# long, and whenever the crawl pauses or ends. A crash loses at most the
+# unwritten batch, which is not known and so is read again by the next crawl.
+COMMUNIQUE_STORE_BATCH = 25
+COMMUNIQUE_STORE_BATCH_SECONDS = 5.0
 
 # No remote control of a crawl: the telnet console (Scrapy's only control endpoint) is off.
 TELNETCONSOLE_ENABLED = False

@@ -89,6 +89,9 @@ class Source:
     max_pages: int | None = None
     selectors: dict = field(default_factory=dict)
     listing: dict = field(default_factory=dict)
+    # A regex over the canonical address whose groups name the document across its addresses
+    # and language versions (mid.ru's numeric id, coe.int's English slug): spiders/urls.py.
+    identity: str = ""
     notes: str = ""
 
     @property
@@ -176,6 +179,13 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
             re.compile(raw["article_pattern"])
         except (re.error, TypeError) as exc:
             raise fail("article_pattern", f"bad regex: {exc}") from None
+    if "identity" in raw:
+        rule = raw["identity"]
+        try:
+            if not isinstance(rule, str) or re.compile(rule).groups < 1:
+                raise fail("identity", "a regex with at least one (group): the groups form the identity key")
+        except (re.error, TypeError) as exc:
+            raise fail("identity", f"bad regex: {exc}") from None
     try:
         ZoneInfo(raw.get("timezone", "UTC"))
     except (ZoneInfoNotFoundError, ValueError, TypeError):

@@ -45,12 +45,13 @@ class SendReport:
 
 
 def story(store, statement_id: int) -> dict | None:
-    """A story as alert mail shows it: the statement, its translations and its coverage.
-
-    Translations and coverage come with stories (issue #9); until then they are empty."""
-    row = store.get_statement(statement_id)
-    if row is None:
+    """A story as alert mail shows it: the statement it is about (a news report that alerted
+    first gives way to the ministry's statement once linked), its translations, its coverage."""
+    if store.get_statement(statement_id) is None:
         return None
+    linked = store.get_story(statement_id)
+    lead = linked["statement_id"]
+    row = store.get_statement(lead)
     names = dict(store.db.execute("SELECT id, name FROM sources").fetchall())
     evidence = []
     for tag in row["tags"]:
@@ -58,7 +59,12 @@ def story(store, statement_id: int) -> dict | None:
             if e.get("snippet") and len(evidence) < 3 and all(x["snippet"] != e["snippet"] for x in evidence):
                 evidence.append({"term": e.get("term", ""), "snippet": e["snippet"]})
     statement = {**row, "source_name": names.get(row["source"]), "evidence": evidence}
-    return {"statement": statement, "translations": [], "coverage": []}
+    def brief(members: list[dict]) -> list[dict]:
+        return [{k: m[k] for k in ("id", "source", "source_name", "url", "title", "language", "relation")}
+                for m in members if m["id"] != lead]
+
+    return {"statement": statement, "translations": brief(linked["translations"]),
+            "coverage": brief(linked["coverage"])}
 
 
 def _mails(store, due: list[dict]) -> list[tuple[dict, list[dict]]]:

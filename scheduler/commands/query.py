@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import click
 
 from pipelines.db import open_db
@@ -56,10 +58,12 @@ def search_table(rows: list[dict]) -> str:
 @click.option("--since", help="Published on or after this date (YYYY-MM-DD, UTC).")
 @click.option("--until", help="Published before this date (YYYY-MM-DD, UTC).")
 @click.option("--about", is_flag=True, help="With --tag: only statements about it, not passing mentions.")
+@click.option("--collapse-stories", is_flag=True,
+              help="One row per story: a statement's translations, copies and news coverage are not listed again.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @format_option(ROW_FORMATS)
 @db_option
-def search(query, tag, source, language, since, until, about, limit, fmt, db_path):
+def search(query, tag, source, language, since, until, about, collapse_stories, limit, fmt, db_path):
     """Full-text search over stored statements, newest first.
 
     QUERY words must all appear (prefix search with word*); filters combine.
@@ -77,7 +81,7 @@ def search(query, tag, source, language, since, until, about, limit, fmt, db_pat
     with open_db(db_path, readonly=True) as store:
         rows = store.search(
             query, tag=tag, source=source, language=language, since=utc_bound(since, "since"),
-            until=utc_bound(until, "until"), min_score=min_score, limit=limit,
+            until=utc_bound(until, "until"), min_score=min_score, limit=limit, collapse_stories=collapse_stories,
         )
     click.echo(render_rows(rows, fmt, columns=SEARCH_COLUMNS, fields=SEARCH_CSV_FIELDS, detail=_evidence,
                            empty="no statements found"))
@@ -87,27 +91,37 @@ def search(query, tag, source, language, since, until, about, limit, fmt, db_pat
 @click.argument("statement_id", type=int)
 @format_option(("text", "json"))
 @click.option("--full", is_flag=True, help=f"Print the whole text (default: its first {SHOW_TEXT_CHARS:,} characters).")
+@click.option("--revisions", "show_revisions", is_flag=True,
+              help="Print each edit of the statement as a unified diff against the version before.")
 @db_option
-def show(statement_id, fmt, full, db_path):
-    """One statement in full: text, every address it was seen at, tags with their evidence.
+def show(statement_id, fmt, full, show_revisions, db_path):
+    """One statement in full: text, every address it was seen at, tags with their evidence,
+    and its story (translations, news coverage, edits).
 
     Example:
 
     \b
-        communique show 42
+        communique show 42 --revisions
     """
     with open_db(db_path, readonly=True) as store:
         row = store.get_statement(statement_id)
-    if row is None:
-        raise UserError(f"no statement with id {statement_id}")
+        if row is None:
+            raise UserError(f"no statement with id {statement_id}")
+        row["story"] = store.get_story(statement_id)
+        row["revisions"] = store.get_revisions(statement_id)
     if fmt == "json":
+        if not show_revisions:  # the versions' texts only when asked for
+            row["revisions"] = [{k: v for k, v in r.items() if k != "text"} for r in row["revisions"]]
         click.echo(render_json(row))
         return
     click.secho(one_line(row["title"]), bold=True)
     echo(f"{row['published_local'] or 'date unknown'} · {row['source']} · {row['language']} · {row['kind']}"
          + (f" · {row['speaker']}" if row["speaker"] else ""))
     for s in row["sightings"]:
-        echo(f"  seen at {one_line(s['url'])} ({s['source']}, first {s['first_seen_at']})")
+        how = {"near-copy": f", republished: {s['similarity']:.0%} of the text" if s.get("similarity") else
+               ", republished", "text": ", same text", "identity": ", same document id"}.get(s.get("match"), "")
+        echo(f"  seen at {one_line(s['url'])} ({s['source']}, first {s['first_seen_at']}{how})")
+    _show_story(row)
     if row["tags"]:
         echo("tags:")
         sections = row["extra"].get("sections", [])
@@ -121,11 +135,45 @@ def show(statement_id, fmt, full, db_path):
         for e in coe[:5]:
             where = "title" if e.get("field") == "title" else _section_of(sections, e["start"])
             echo(f"  [{one_line(where)}] {one_line(e['snippet'])}")
+    if row["revisions"]:
+        echo(f"revisions: {len(row['revisions'])} versions" + ("" if show_revisions else " (--revisions: the diffs)"))
     echo("")
+    if show_revisions:
+        _show_revisions(row["revisions"])
     text = row["text"]
     if not full and len(text) > SHOW_TEXT_CHARS:
         text = text[:SHOW_TEXT_CHARS] + f"\n… ({len(row['text']) - SHOW_TEXT_CHARS:,} more characters: --full)"
     echo(text)
+
+
+def _show_story(row: dict) -> None:
+    """The statement's story: what it is a translation or coverage of, and what covers it."""
+    story = row["story"]
+    if story["size"] <= 1:
+        return
+    echo(f"story #{story['story_id']} ({story['size']} statements"
+         + (f"; about statement {story['statement_id']}" if story["statement_id"] != row["id"] else "") + "):")
+    for label, members in (("translation", story["translations"]), ("coverage", story["coverage"]),
+                           ("also", story["others"])):
+        for m in members:
+            if m["id"] == row["id"]:
+                continue
+            how = m["relation"] if m["relation"] and m["relation"] != label else ""
+            echo(f"  {label:<11} #{m['id']} [{m['language'] or '--'}] {one_line(m['title'])} "
+                 f"({m['source']}{', ' + how if how else ''})")
+
+
+def _show_revisions(versions: list[dict]) -> None:
+    """Each edit as a unified diff against the version before (title and text)."""
+    from pipelines.revisions import unified_diff
+
+    for before, after in itertools.pairwise(versions):
+        label = "substantive" if after["substantive"] else "minor"
+        echo(f"revision {after['number']} ({after['fetched_at']}, {label}: {after['words_changed']} words changed)")
+        for line in unified_diff(f"{before['title']}\n\n{before['text']}", f"{after['title']}\n\n{after['text']}",
+                                 f"revision {before['number']}", f"revision {after['number']}"):
+            echo(line)
+        echo("")
 
 
 def _section_of(sections: list[dict], offset: int) -> str:

@@ -169,7 +169,10 @@ def test_daily_digest_waits_for_its_hour_in_the_recipients_zone(store, smtp_serv
     with time_machine.travel(datetime(2026, 11, 29, 10, 0, tzinfo=kyiv), tick=False):
         subscribe(store, tags=["coe"], digest="daily", tz="Europe/Kyiv")
         store.save(statement("https://www.coe.int/en/-/a", "First decision", COE_TEXT), "r1")
-        store.save(statement("https://www.coe.int/en/-/b", "Second decision", COE_TEXT + " Again."), "r1")
+        # Another statement (a near-copy of the first would be one story: pipelines/nearcopy.py)
+        second = ("The Parliamentary Assembly of the Council of Europe elected a judge to the European Court "
+                  "of Human Rights in respect of Ukraine at its autumn session in Strasbourg. ") * 3
+        store.save(statement("https://www.coe.int/en/-/b", "Second decision", second), "r1")
         assert send_pending(store, smtp(smtp_server)).sent == 0
     with time_machine.travel(datetime(2026, 11, 30, 7, 59, tzinfo=kyiv), tick=False):
         assert send_pending(store, smtp(smtp_server)).sent == 0
@@ -251,8 +254,15 @@ def test_two_senders_at_once_send_each_alert_once(store, smtp_server):
     import threading
 
     subscribe(store, tags=["coe"])
-    for n in range(5):
-        store.save(statement(f"https://www.coe.int/en/-/d{n}", f"Decision {n}", COE_TEXT + f" Number {n}."), "r1")
+    # Five different statements (near-copies of one text would be one story: pipelines/nearcopy.py)
+    topics = ["the Register of Damage for Ukraine and its claims procedure",
+              "the execution of judgments of the European Court of Human Rights concerning Turkey",
+              "the budget of the Organisation for the next biennium and its priorities",
+              "the situation of children deported from the occupied territories of Ukraine",
+              "the accession of the European Union to the European Convention on Human Rights"]
+    for n, topic in enumerate(topics):
+        text = f"The Committee of Ministers of the Council of Europe today adopted a decision on {topic}. " * 3
+        store.save(statement(f"https://www.coe.int/en/-/d{n}", f"Decision {n}", text), "r1")
     barrier = threading.Barrier(2)
 
     def sender():

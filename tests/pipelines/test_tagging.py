@@ -3,7 +3,9 @@ lexicon validation and the pipeline stage."""
 
 from __future__ import annotations
 
+import random
 import tomllib
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,11 @@ from pipelines.tagging import (
     ABOUT_THRESHOLD,
     Evidence,
     LexiconError,
-    TaggingPipeline,
     TagResult,
     guess_language,
     load_lexicon,
     tag,
+    tag_statement,
 )
 from pipelines.textnorm import fold_for_matching, normalize_text
 from tests.paths import DATA
@@ -167,11 +169,55 @@ def test_judgment_event_needs_the_court():
 # ------------------------------------------------------------------ folding and language
 
 
-@pytest.mark.parametrize("text", ["EKİNCİ “Рада” — Ёлка’s «x»", "plain ascii", "İİ", "ß and ẞ", ""])
-def test_fast_fold_equals_textnorm_fold(text):
-    from pipelines.tagging import _fold
+def _reference_fold(text: str) -> str:
+    """fold_for_matching written the slow, obvious way, from Unicode character names: one
+    character at a time, so it cannot drift from what the fast version claims to do."""
+    out = []
+    for ch in text:
+        name = unicodedata.name(ch, "")
+        if "QUOTATION MARK" in name and "DOUBLE" in name:
+            out.append('"')
+        elif ("QUOTATION MARK" in name and "SINGLE" in name and "ANGLE" not in name) or (
+            name == "MODIFIER LETTER APOSTROPHE"
+        ):
+            out.append("'")
+        elif name in {"HYPHEN", "NON-BREAKING HYPHEN", "FIGURE DASH", "EN DASH", "EM DASH", "MINUS SIGN"}:
+            out.append("-")
+        elif name in {"CYRILLIC SMALL LETTER IO", "CYRILLIC CAPITAL LETTER IO"}:
+            out.append("е")
+        else:
+            lower = ch.lower()
+            out.append(lower if len(lower) == 1 else ch)  # İ lowers to two characters: kept
+    return "".join(out)
 
-    assert _fold(text) == fold_for_matching(text)
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("EKİNCİ “Рада” — Ёлка’s «x»", 'ekİncİ "рада" - елка\'s "x"'),
+        ("plain ascii", "plain ascii"),
+        ("İİ", "İİ"),
+        ("ß and ẞ", "ß and ß"),
+        ("„Europarat“ ‚PACE‘ ‛x‟", '"europarat" \'pace\' \'x"'),
+        ("Рада Європи ухвалила – Ради ʼ Ё", "рада європи ухвалила - ради ' е"),
+        ("−5 ‐ ‑ ‒", "-5 - - -"),
+        ("", ""),
+    ],
+)
+def test_fold_for_matching_table(text, expected):
+    assert fold_for_matching(text) == expected
+    assert len(fold_for_matching(text)) == len(text)
+
+
+def test_fold_for_matching_equals_slow_reference():
+    alphabet = (
+        "aZ İıß ẞЁёЇїРАДАрада'\"-«»‘’‚‛“”„‟ʼ‐‑‒–—−\u2039\u203a"  # ‹ › are not folded: both sides agree
+        "ÉéÇçÆæ0123456789 ,.;"
+    )
+    rnd = random.Random(8)
+    for _ in range(500):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
+        assert fold_for_matching(text) == _reference_fold(text), text
 
 
 @pytest.mark.parametrize(
@@ -275,23 +321,12 @@ def test_default_lexicon_is_cached_and_valid():
         assert name in LEX.tags, name
 
 
-# ------------------------------------------------------------------ pipeline stage
+# ------------------------------------------------------------------ tag stage
 
 
-class _Settings(dict):
-    def get(self, key, default=None):
-        return super().get(key, default)
-
-
-class _Crawler:
-    def __init__(self, settings):
-        self.settings = _Settings(settings)
-
-
-def test_pipeline_sets_item_tags():
+def test_tag_stage_sets_item_tags():
     from spiders.items import Statement
 
-    pipeline = TaggingPipeline.from_crawler(_Crawler({}))
     item = Statement(
         source="x",
         url="https://example.org/1",
@@ -299,15 +334,15 @@ def test_pipeline_sets_item_tags():
         text="The Parliamentary Assembly of the Council of Europe opened its session.",
         language="en",
     )
-    out = pipeline.process_item(item)
+    out = tag_statement(item, LEX)
     assert out is item
     assert [t.tag for t in item.tags][:1] == ["coe"]
     assert "pace" in {t.tag for t in item.tags}
 
 
-def test_pipeline_reads_lexicon_setting(tmp_path):
-    path = _write(tmp_path, GOOD)
-    pipeline = TaggingPipeline.from_crawler(_Crawler({"COMMUNIQUE_LEXICON": str(path)}))
-    assert pipeline.lexicon.path == path
-    item = {"title": "", "text": "PACE and the Council of Europe", "language": "en"}
-    assert [t.tag for t in pipeline.process_item(item)["tags"]] == ["coe"]  # the small lexicon knows no PACE
+def test_tag_stage_uses_the_lexicon_it_is_given(tmp_path):
+    from spiders.items import Statement
+
+    small = load_lexicon(_write(tmp_path, GOOD))
+    item = Statement(source="x", url="https://example.org/2", text="PACE and the Council of Europe", language="en")
+    assert [t.tag for t in tag_statement(item, small).tags] == ["coe"]  # the small lexicon knows no PACE

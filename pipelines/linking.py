@@ -1,0 +1,245 @@
+"""Where a statement arriving from a crawl belongs: the database side of issue #9.
+
+In the order a decision is cheapest and surest:
+
+1. its address is stored (or, by the source's identity rule, the same document in the
+   same language is): the same statement — `known`, or a `revision` when its text changed;
+2. the same words are stored (fingerprint): a `sighting`;
+3. a near-copy is stored (MinHash LSH, pipelines/nearcopy.py): a `sighting`, linked;
+4. otherwise a `new` statement, which joins a story when it is a translation of a
+   stored one (identity key in another language, hreflang or the site's language links)
+   or coverage (pipelines/stories.py); when a news report arrived first, the statement
+   joins the report's story, so one story alerts once.
+
+Every function runs inside the caller's write transaction (pipelines/db.py Store.save).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from pipelines import nearcopy, revisions, stories
+from pipelines.outbox import queue_alerts
+from spiders.urls import canonical_url
+
+
+def _published(item) -> datetime | None:
+    value = item.published_at
+    return value.astimezone(UTC) if value else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def same_statement(db, item) -> tuple[int, str] | None:
+    """(statement id, how) when the item's address or identity key is stored in its language."""
+    row = db.execute("SELECT statement_id FROM sightings WHERE canonical_url = ?", [item.canonical_url]).fetchone()
+    if row:
+        return row[0], "url"
+    key = getattr(item, "identity_key", "") or None
+    if key:
+        row = db.execute(
+            "SELECT id FROM statements WHERE identity_key = ? AND language = ? ORDER BY id LIMIT 1",
+            [key, item.language],
+        ).fetchone()
+        if row:
+            return row[0], "identity"
+    return None
+
+
+def same_text(db, item) -> int | None:
+    row = db.execute("SELECT id FROM statements WHERE fingerprint = ? ORDER BY id LIMIT 1", [item.fingerprint]).fetchone()
+    return row[0] if row else None
+
+
+def near_copy(db, item, sig, settings: nearcopy.NearCopySettings = nearcopy.DEFAULTS):
+    """The stored statement the item republishes (same language, published within
+    settings.max_days_apart when both dates are known), or None."""
+    moment = _published(item)
+
+    def acceptable(statement_id: int) -> bool:
+        row = db.execute("SELECT language, published_at FROM statements WHERE id = ?", [statement_id]).fetchone()
+        if not row or (row[0] or "") != (item.language or ""):
+            return False
+        other = _parse(row[1])
+        return moment is None or other is None or stories.within(moment, other, settings.max_days_apart * 24)
+
+    return nearcopy.find_near_copy(db, sig, settings, accept=acceptable)
+
+
+# --- revisions ----------------------------------------------------------------------------
+def record_revision(db, statement_id: int, item, now: str,
+                    settings: revisions.RevisionSettings = revisions.DEFAULTS) -> revisions.Change | None:
+    """The statement's text changed at its own address: keep the old and new versions in
+    `revisions`, make the new one current; the Change, or None when nothing changed."""
+    current = db.execute(
+        "SELECT title, text, fingerprint, fetched_at, first_seen_at, story_id FROM statements WHERE id = ?",
+        [statement_id],
+    ).fetchone()
+    title, text, fp, fetched_at, first_seen, story_id = current
+    if fp == item.fingerprint and title == item.title:
+        return None
+    change = revisions.compare(f"{title}\n\n{text}", f"{item.title}\n\n{item.text}", settings)
+    last = db.execute("SELECT max(number) FROM revisions WHERE statement_id = ?", [statement_id]).fetchone()[0]
+    if last is None:  # the first edit: keep the text as first stored as revision 1
+        db.execute(
+            "INSERT INTO revisions (statement_id, number, title, text, fingerprint, fetched_at) VALUES (?, 1, ?, ?, ?, ?)",
+            [statement_id, title, text, fp, fetched_at or first_seen],
+        )
+        last = 1
+    fetched = item.fetched_at.astimezone(UTC).isoformat(timespec="seconds") if item.fetched_at else now
+    db.execute(
+        """INSERT INTO revisions (statement_id, number, title, text, fingerprint, fetched_at, words_changed,
+                                  chars_changed, share_changed, substantive) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [statement_id, last + 1, item.title, item.text, item.fingerprint, fetched, change.words_changed,
+         change.chars_changed, change.share, int(change.substantive)],
+    )
+    db.execute("UPDATE statements SET title = ?, text = ?, fingerprint = ?, fetched_at = ? WHERE id = ?",
+               [item.title, item.text, item.fingerprint, fetched, statement_id])
+    index_text(db, statement_id, item)
+    if change.substantive:
+        queue_alerts(db, statement_id, now, story_id=story_id, kind="updated")
+    return change
+
+
+# --- indexes a new or revised statement needs -----------------------------------------------
+def index_text(db, statement_id: int, item, sig=None) -> None:
+    """Near-copy signature and story terms of the statement's current text."""
+    if sig is None:
+        sig = nearcopy.signature(item.text)
+    if sig is not None:
+        nearcopy.store_signature(db, statement_id, sig)
+    else:
+        db.execute("DELETE FROM nearcopy_signatures WHERE statement_id = ?", [statement_id])
+        db.execute("DELETE FROM nearcopy_bands WHERE statement_id = ?", [statement_id])
+    terms = stories.top_terms(item.title, item.text)
+    db.execute("INSERT OR REPLACE INTO story_terms (statement_id, terms) VALUES (?, ?)",
+               [statement_id, json.dumps(terms, ensure_ascii=False, separators=(",", ":"))])
+
+
+def translation_urls(item) -> dict[str, str]:
+    """language -> canonical address of the item's other language versions, as the page gave them."""
+    links = item.extra.get("translations") or {}
+    out = {}
+    if isinstance(links, dict):
+        for lang, url in links.items():
+            if isinstance(url, str) and url.startswith(("http://", "https://")) and lang != item.language:
+                out[str(lang)[:8]] = canonical_url(url)
+    return out
+
+
+# --- stories -----------------------------------------------------------------------------
+def _story_of(db, statement_id: int) -> int:
+    return db.execute("SELECT story_id FROM statements WHERE id = ?", [statement_id]).fetchone()[0]
+
+
+def _link(db, statement_id: int, story_id: int, linked_to: int, relation: str, score, now: str,
+          role: str) -> None:
+    db.execute("UPDATE statements SET story_id = ?, story_role = ? WHERE id = ?", [story_id, role, statement_id])
+    db.execute(
+        """INSERT OR REPLACE INTO story_links (statement_id, story_id, linked_to, relation, score, linked_at)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [statement_id, story_id, linked_to, relation, score, now],
+    )
+
+
+def translation_of(db, statement_id: int, item) -> int | None:
+    """A stored statement that is another language version of this one."""
+    key = getattr(item, "identity_key", "") or None
+    if key:
+        row = db.execute(
+            "SELECT id FROM statements WHERE identity_key = ? AND language IS NOT ? AND id != ? ORDER BY id LIMIT 1",
+            [key, item.language, statement_id],
+        ).fetchone()
+        if row:
+            return row[0]
+    for url in translation_urls(item).values():  # the page names its translations
+        row = db.execute("SELECT statement_id FROM sightings WHERE canonical_url = ?", [url]).fetchone()
+        if row and row[0] != statement_id:
+            return row[0]
+    row = db.execute(  # a stored page named this one as its translation
+        "SELECT statement_id FROM translation_links WHERE canonical_url = ? AND statement_id != ? LIMIT 1",
+        [item.canonical_url, statement_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _window_docs(db, statement_id: int, language: str, moment: datetime, settings: stories.StorySettings):
+    """The statements of the window nearest in time to `moment` (half before, half after),
+    read through the published_at index, with their story terms and tags."""
+    span = timedelta(hours=settings.window_hours)
+    half = max(1, settings.max_candidates // 2)
+    at = moment.isoformat(timespec="seconds")
+    select = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms,
+                  (SELECT group_concat(tag) FROM statement_tags g WHERE g.statement_id = s.id) AS tags
+           FROM statements s JOIN story_terms t ON t.statement_id = s.id
+           LEFT JOIN sources so ON so.id = s.source
+           WHERE s.published_at {range} AND s.language IS ? AND s.id != ?
+           ORDER BY s.published_at {order} LIMIT ?"""
+    rows = db.execute(select.format(range="BETWEEN ? AND ?", order="DESC"),
+                      [(moment - span).isoformat(timespec="seconds"), at, language, statement_id, half]).fetchall()
+    rows += db.execute(select.format(range="> ? AND s.published_at <= ?", order="ASC"),
+                       [at, (moment + span).isoformat(timespec="seconds"), language, statement_id, half]).fetchall()
+    docs = []
+    for sid, story_id, role, published, publisher, terms, tags in rows:
+        doc = stories.Doc(sid, json.loads(terms), frozenset((tags or "").split(",")) - {""}, _parse(published),
+                          story_id)
+        doc.extra = {"news": publisher == "news", "role": role}
+        docs.append(doc)
+    return docs
+
+
+def coverage_of(db, statement_id: int, item, is_news: bool, tags: frozenset[str],
+                settings: stories.StorySettings = stories.DEFAULTS) -> stories.Link | None:
+    """A news item: the stored statement it covers, else another report quoting the same
+    words at length. A statement: the news report (still a story of its own) that covered
+    it before it was stored."""
+    moment = _published(item)
+    if moment is None:
+        return None
+    corpus = _window_docs(db, statement_id, item.language, moment, settings)
+    doc = stories.Doc(statement_id, stories.top_terms(item.title, item.text), tags, moment, text=item.text)
+
+    def load_text(sid: int) -> str:
+        return db.execute("SELECT text FROM statements WHERE id = ?", [sid]).fetchone()[0]
+
+    if not is_news:
+        reports = [d for d in corpus if d.extra["news"] and d.story_id == d.id]
+        return stories.coverage_link(doc, reports, corpus, load_text, settings) if reports else None
+    statements = [d for d in corpus if not d.extra["news"]]
+    link = stories.coverage_link(doc, statements, corpus, load_text, settings) if statements else None
+    if link is None:
+        peers = [d for d in corpus if d.extra["news"]]
+        link = stories.coverage_link(doc, peers, corpus, load_text, settings, peers=True) if peers else None
+    return link
+
+
+def join_story(db, statement_id: int, item, is_news: bool, now: str) -> tuple[int, str | None]:
+    """Link a new statement into a story; (its story id, the relation or None for a root)."""
+    tags = frozenset(getattr(t, "tag", None) or dict(t).get("tag") for t in item.tags) - {None}
+    other = translation_of(db, statement_id, item)
+    if other is not None:
+        story = _story_of(db, other)
+        _link(db, statement_id, story, other, "translation", None, now, "translation")
+        return story, "translation"
+    link = coverage_of(db, statement_id, item, is_news, tags)
+    if link is None:
+        return statement_id, None
+    if is_news:  # this report covers a stored statement
+        _link(db, statement_id, link.story_id, link.statement_id, link.relation, link.cosine, now, "coverage")
+        return link.story_id, link.relation
+    # The report came first: the statement joins its story, the report becomes its coverage.
+    _link(db, statement_id, link.story_id, link.statement_id, "statement", link.cosine, now, "statement")
+    _link(db, link.statement_id, link.story_id, statement_id, link.relation, link.cosine, now, "coverage")
+    return link.story_id, "statement"
+
+
+def remember_translations(db, statement_id: int, item) -> None:
+    for lang, url in translation_urls(item).items():
+        db.execute("INSERT OR IGNORE INTO translation_links (canonical_url, statement_id, language) VALUES (?, ?, ?)",
+                   [url, statement_id, lang])
