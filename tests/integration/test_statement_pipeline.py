@@ -9,6 +9,7 @@ import sqlite3
 from pipelines.db import open_db
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
+from spiders.urls import canonical_url
 
 SOURCE = """
 [[source]]
@@ -66,10 +67,12 @@ def test_statements_are_stored_in_batches_and_the_same_text_twice_is_one_stateme
     assert (first.status, first.new, first.known, first.errors) == ("ok", 7, 1, 0), first
     with open_db(tmp_path / "c.db") as store:
         assert store.count_statements() == 7
-        sightings = {r["canonical_url"].removeprefix(http_site.base_url): r["statement_id"]
+        sightings = {r["canonical_url"]: r["statement_id"]
                      for r in store.db.query("SELECT canonical_url, statement_id FROM sightings")}
         tags = {r["tag"] for r in store.db.query("SELECT tag FROM statement_tags")}
-    assert sorted(sightings) == sorted(paths) and sightings["/copy/1/"] == sightings["/news/1/"]
+    address = {path: canonical_url(http_site.base_url + path) for path in paths}
+    assert sorted(sightings) == sorted(address.values())
+    assert sightings[address["/copy/1/"]] == sightings[address["/news/1/"]]
     assert {"coe", "pace"} <= tags
 
     http_site.hits.clear()
