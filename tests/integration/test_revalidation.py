@@ -4,6 +4,7 @@ the site's Cache-Control says: new statements are found, unchanged feeds answer 
 import threading
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -206,13 +207,15 @@ def test_listing_pages_are_revalidated_too(tmp_path, make_site):
 
 
 def test_article_pages_are_not_cached(tmp_path, make_site):
+    """Only entry points have validators; Scrapy's HTTP cache is off (no httpcache/ stats)."""
     site = make_site()
     publish(site, [1])
-    crawl(tmp_path, site)
+    result = crawl(tmp_path, site)
     with open_db(tmp_path / "c.db", readonly=True) as store:
         kept = {r["url"] for r in store.db.query("SELECT url FROM entry_validators")}
     assert kept == {f"{site.base}/rss.xml"}
-    assert not (tmp_path / "httpcache").exists()
+    log = Path(result.log_path).read_text(encoding="utf-8")
+    assert "Dumping Scrapy stats" in log and "httpcache/" not in log
 
 
 def test_a_run_with_failed_pages_keeps_no_validators(tmp_path, make_site):
