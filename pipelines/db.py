@@ -1088,7 +1088,7 @@ class Store:
                 "coverage": coverage, "others": others, "size": len(members)}
 
     def source_overview(self) -> list[dict]:
-        """Per source: statements stored, CoE statements, and the last run's outcome."""
+        """Per source: statements stored, CoE statements, and the last crawl's outcome (not a re-check's)."""
         return list(
             self.db.query(
                 """SELECT so.id, so.name, so.publisher, so.language, so.enabled, so.verified,
@@ -1098,7 +1098,7 @@ class Store:
                      r.status AS last_status, r.started_at AS last_run, r.message AS last_message
                    FROM sources so
                    LEFT JOIN crawl_runs r ON r.id = (SELECT id FROM crawl_runs WHERE source = so.id
-                                                      ORDER BY started_at DESC, rowid DESC LIMIT 1)
+                                                      AND kind = 'crawl' ORDER BY started_at DESC, rowid DESC LIMIT 1)
                    ORDER BY so.id"""
             )
         )
