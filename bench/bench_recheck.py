@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_recrawl import FAST, SITE, free_port, log_stats, serve  # noqa: E402
+from bench_recrawl import FAST, SITE, free_port, log_stats, serve
 
-from pipelines import rechecks  # noqa: E402
-from pipelines.db import open_db  # noqa: E402
-from scheduler.crawl import run_crawl  # noqa: E402
-from scheduler.rechecking import run_recheck  # noqa: E402
-from spiders.config import recheck_after  # noqa: E402
-from spiders.sources import load_sources  # noqa: E402
+from pipelines import rechecks
+from pipelines.db import open_db
+from scheduler.crawl import run_crawl
+from scheduler.rechecking import run_recheck
+from spiders.config import recheck_after
+from spiders.sources import load_sources
 
 LOCAL = {**FAST, "COMMUNIQUE_ALLOWED_NETWORKS": "127.0.0.0/8"}  # the bench site is on 127.0.0.1
 
