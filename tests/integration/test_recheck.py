@@ -2,7 +2,8 @@
 
 A ministry's feed links to its statement; the statement is crawled, then edited on the site
 without a change in the feed (the feed crawl stops at the known article). The re-check finds
-the edit: a revision of the same statement and one `updated` alert for a subscription with
+the edit: a revision of the same statement and one `updated` alert (one mail, through a real SMTP
+server) for a subscription with
 --updates. The page unchanged since, the next re-check is a conditional request answered 304,
 and nothing changes.
 """
@@ -16,6 +17,8 @@ from click.testing import CliRunner
 from pipelines.db import open_db
 from pipelines.outbox import add_subscription
 from pipelines.subscriptions import Subscription
+from scheduler.alerts.mailer import SmtpSettings
+from scheduler.alerts.sender import send_pending
 from scheduler.cli import LOCAL_SITE_SETTINGS, cli
 from scheduler.crawl import run_crawl
 from scheduler.rechecking import run_recheck
@@ -90,11 +93,19 @@ def state(db) -> dict:
         }
 
 
-def test_an_edit_found_by_the_recheck_is_a_revision_and_one_updated_alert(tmp_path, http_site):
+def send(db, server) -> list[str]:
+    """Deliver the due alerts to the real SMTP server; the subjects it has accepted so far."""
+    with open_db(db) as store:
+        send_pending(store, SmtpSettings(host=server.host, port=server.port, sender="a@communique.example", timeout=5))
+    return [m["Subject"].strip() for m in server.messages]
+
+
+def test_an_edit_found_by_the_recheck_is_a_revision_and_one_updated_alert(tmp_path, http_site, smtp_server):
     source, db, reg = setup(tmp_path, http_site)
     before = state(db)
     (sid, _), = before["statements"]
     assert before["alerts"] == [(sid, "new")]
+    assert len(send(db, smtp_server)) == 1  # the new statement's mail
     # nothing is due yet: no subprocess, nothing fetched
     hits = len(http_site.hits)
     assert run_recheck(source, db, reg, settings=LOCAL_SITE_SETTINGS).crawl is None
@@ -109,6 +120,8 @@ def test_an_edit_found_by_the_recheck_is_a_revision_and_one_updated_alert(tmp_pa
     assert after["statements"] == [(sid, EDITED)]  # same id, the edited text
     assert after["revisions"] == [(sid, 1, None), (sid, 2, 1)]
     assert after["alerts"] == [(sid, "new"), (sid, "updated")]
+    subjects = send(db, smtp_server)
+    assert len(subjects) == 2 and subjects[1].startswith("[updated] ") and TITLE in subjects[1]
     assert after["recheck"] == [(1, 200, 1)]
     assert after["runs"] == [("crawl", "ok"), ("recheck", "ok")]
     assert http_site.hits.count("/rss.xml") == 1  # the recheck read no feed
@@ -123,6 +136,7 @@ def test_an_edit_found_by_the_recheck_is_a_revision_and_one_updated_alert(tmp_pa
     assert later["recheck"] == [(2, 304, 1)]
     assert {k: later[k] for k in ("statements", "revisions", "alerts")} == {
         k: after[k] for k in ("statements", "revisions", "alerts")}
+    assert len(send(db, smtp_server)) == 2  # no second mail for the unchanged page
     # nothing more due until 1 d after first seen
     assert run_recheck(source, db, reg, settings=LOCAL_SITE_SETTINGS).crawl is None
 
