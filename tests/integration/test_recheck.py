@@ -2,9 +2,8 @@
 
 A ministry's feed links to its statement; the statement is crawled, then edited on the site
 without a change in the feed (the feed crawl stops at the known article). The re-check finds
-the edit: a revision of the same statement and one `updated` alert (one mail, through a real SMTP
-server) for a subscription with
---updates. The page unchanged since, the next re-check is a conditional request answered 304,
+the edit: a revision of the same statement and one `updated` alert for a subscription with
+--updates (one mail, through a real SMTP server). The page unchanged since, the next re-check is a conditional request answered 304,
 and nothing changes.
 """
 
