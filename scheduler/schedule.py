@@ -281,15 +281,19 @@ def serve(scheduler: BlockingScheduler, runner: CrawlRunner, *, grace_s: float =
 
 
 def run_once(runner: CrawlRunner, sources: list[Source], *, now: datetime | None = None,
-             grace_s: float = DEFAULT_GRACE_S) -> list[CrawlResult]:
+             grace_s: float = DEFAULT_GRACE_S,
+             on_due: Callable[[list[Source]], None] | None = None) -> list[CrawlResult]:
     """Crawl every due source once (at most N at once, one per site); their results, in order.
 
     Sources that are not due are left alone, so `--once` from cron every few minutes keeps
     each source on its own schedule. SIGTERM/SIGINT stop it like the long-running scheduler.
+    `on_due` hears which sources are due before any starts (for progress).
     """
     with open_db(runner.db_path) as store:
         last_starts = store.last_run_starts()
     due = cadence.due_sources([s for s in sources if s.enabled], last_starts, now or datetime.now(UTC))
+    if on_due:
+        on_due(due)
     results: dict[str, CrawlResult | None] = {}
 
     def crawl(source_id: str) -> None:
