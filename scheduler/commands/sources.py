@@ -57,7 +57,7 @@ def sources(source_ids, check, fmt, db_path, sources_path):
     now = datetime.now(UTC)
     threshold = config.health_failures()
     if Path(db_path).exists():
-        with open_db(db_path) as store:
+        with open_db(db_path, readonly=True) as store:
             if source_ids:
                 known = set(registry) | {r["id"] for r in store.source_overview()}
                 select_sources(dict.fromkeys(known), source_ids)  # one-line error for an unknown id
