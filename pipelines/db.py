@@ -17,12 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Self
 
-from sqlite_utils import Database, Migrations
-
-from pipelines import linking, nearcopy
 from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
 from pipelines.outbox import queue_alerts
 from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
+from pipelines.sqlite_utils_lean import Database, Migrations
 from spiders.errors import QueryError, StorageError
 
 BUSY_TIMEOUT_S = 30
@@ -486,6 +484,9 @@ class Store:
 
     def _save(self, db: Database, item, now: str, run_id: str | None) -> tuple[str, int]:
         """`save` inside the caller's write transaction (pipelines/linking.py decides where it belongs)."""
+        # Imported by the first write: reading commands never need MinHash, numpy or URL rules.
+        from pipelines import linking, nearcopy
+
         same = linking.same_statement(db, item)
         if same is not None:
             existing, how = same
