@@ -848,7 +848,7 @@ class Store:
         translations = [m for m in members if m["relation"] == "translation"]
         coverage = [m for m in members if m["story_role"] == "coverage"]
         others = [m for m in members if m["id"] != lead_id and m not in translations and m not in coverage]
-        return {"story_id": story_id, "statement_id": lead_id, "translations": translations,
+        return {"story_id": story_id, "statement_id": lead_id, "lead": lead, "translations": translations,
                 "coverage": coverage, "others": others, "size": len(members)}
 
     def source_overview(self) -> list[dict]:

@@ -7,6 +7,7 @@ dead site) are printed as one line; the exit code says whether everything worked
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import tempfile
@@ -40,6 +41,11 @@ class Cli(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit,
                 KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`communique show 1 | head`): nothing more to say, and no bug.
+            # Point stdout at /dev/null so the interpreter's last flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
