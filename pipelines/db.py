@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import quote
 
-from sqlite_utils import Database, Migrations
-
-from pipelines import linking, nearcopy
 from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
 from pipelines.outbox import queue_alerts
 from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
+from pipelines.sqlite_utils_lean import Database, Migrations
 from spiders import config
 from spiders.errors import QueryError, StorageError
 
@@ -725,6 +723,9 @@ class Store:
 
     def _save(self, db: Database, item, now: str, run_id: str | None) -> tuple[str, int]:
         """`save` inside the caller's write transaction (pipelines/linking.py decides where it belongs)."""
+        # Imported by the first write: reading commands never need MinHash, numpy or URL rules.
+        from pipelines import linking, nearcopy
+
         same = linking.same_statement(db, item)
         if same is not None:
             existing, how = same
@@ -1086,7 +1087,7 @@ class Store:
         translations = [m for m in members if m["relation"] == "translation"]
         coverage = [m for m in members if m["story_role"] == "coverage"]
         others = [m for m in members if m["id"] != lead_id and m not in translations and m not in coverage]
-        return {"story_id": story_id, "statement_id": lead_id, "translations": translations,
+        return {"story_id": story_id, "statement_id": lead_id, "lead": lead, "translations": translations,
                 "coverage": coverage, "others": others, "size": len(members)}
 
     def source_overview(self) -> list[dict]:
