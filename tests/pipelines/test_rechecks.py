@@ -147,6 +147,7 @@ def test_recheck_runs_do_not_move_the_crawl_cadence(store):
         rechecks.mark_recheck_run(db, "recheck-1")
     assert store.last_run_starts() == {"src": datetime(2026, 3, 2, 9, 0, tzinfo=UTC)}
     assert store.source_overview()[0]["last_run"] == "2026-03-02T09:00:00+00:00"  # `sources`: the last crawl
+    assert [r["id"] for r in store.source_history("src")[0]] == ["crawl-1"]  # health: crawls only
 
 
 # --- backfill ------------------------------------------------------------------------------
