@@ -748,7 +748,7 @@ class Store:
     def _save(self, db: Database, item, now: str, run_id: str | None) -> tuple[str, int]:
         """`save` inside the caller's write transaction (pipelines/linking.py decides where it belongs)."""
         # Imported by the first write: reading commands never need MinHash, numpy or URL rules.
-        from pipelines import linking, nearcopy
+        from pipelines import linking, nearcopy, rechecks
 
         same = linking.same_statement(db, item)
         if same is not None:
@@ -795,6 +795,7 @@ class Store:
         self._write_tags(db, statement_id, item.tags, now)
         linking.index_text(db, statement_id, item, sig)
         linking.remember_translations(db, statement_id, item)
+        rechecks.remember_validators(db, statement_id, item, now)  # its first re-check is conditional
         story_id, _ = linking.join_story(db, statement_id, item, self._is_news(db, item.source), now)
         queue_alerts(db, statement_id, now, story_id=story_id)  # the outbox: in the same transaction
         return "new", statement_id

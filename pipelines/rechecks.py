@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from spiders.config import recheck_after
+
 LATE_GRACE = timedelta(days=1)
 # A validator is sent back in a request header: only printable ASCII, of a sane length.
 _VALIDATOR = re.compile(r"[\x20-\x7e]{1,200}")
@@ -112,6 +114,23 @@ def record_check(db, statement_id: int, url: str, status: int, etag: str | None,
               last_status = excluded.last_status, next_check_at = excluded.next_check_at""",
         [statement_id, url, etag, last_modified, covered, now.astimezone(UTC).isoformat(timespec="seconds"),
          int(status), nxt.astimezone(UTC).isoformat(timespec="seconds") if nxt else None],
+    )
+
+
+def remember_validators(db, statement_id: int, item, now: str, after: tuple[int, ...] | None = None) -> None:
+    """A new statement's page validators (item.validators, from the crawl that read it), so
+    its first re-check is already a conditional request; nothing when the page sent none."""
+    validators = getattr(item, "validators", None) or {}
+    etag, last_modified = clean_validator(validators.get("etag")), clean_validator(validators.get("last_modified"))
+    if not (etag or last_modified):
+        return
+    if after is None:
+        after = recheck_after()
+    first = next_check(_parse(now), 0, after)
+    db.execute(
+        """INSERT INTO rechecks (statement_id, url, etag, last_modified, checks, next_check_at)
+           VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT(statement_id) DO NOTHING""",
+        [statement_id, item.url, etag, last_modified, first.astimezone(UTC).isoformat(timespec="seconds")],
     )
 
 

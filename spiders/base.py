@@ -275,4 +275,5 @@ class SourceSpider(scrapy.Spider):
             # The addresses that redirected here are the same statement: known next time.
             redirects = response.meta.get("redirect_urls", []) if response.request else []
             item.aliases = [u for u in redirects if u != response.url]
+            item.validators = recheck.page_validators(response)
             yield item

@@ -49,6 +49,9 @@ class Statement:
     # What the site says about itself that a user may filter on: issuing body (coe.int),
     # document number (mid.ru), the site's own id shared by language versions, topic sections.
     extra: dict[str, Any] = field(default_factory=dict)
+    # The article page's ETag / Last-Modified ("etag", "last_modified"), so the first re-check
+    # for edits is already a conditional request (pipelines/rechecks.py).
+    validators: dict[str, str] = field(default_factory=dict)
     # Filled by the pipelines.
     fingerprint: str = ""
     # The document's key by its source's identity rule (e.g. "mid.ru:1975535"), shared by

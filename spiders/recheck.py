@@ -56,6 +56,12 @@ def on_recheck(spider, response: Response):
     yield from spider.parse_article(response)
 
 
+def page_validators(response: Response) -> dict[str, str]:
+    """The ETag / Last-Modified an article page answered with (kept for its first re-check)."""
+    found = {"etag": _header(response, b"ETag"), "last_modified": _header(response, b"Last-Modified")}
+    return {k: v for k, v in found.items() if v} if response.status == 200 else {}
+
+
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None

@@ -110,9 +110,12 @@ def test_an_edit_found_by_the_recheck_is_a_revision_and_one_updated_alert(tmp_pa
     assert run_recheck(source, db, reg, settings=LOCAL_SITE_SETTINGS).crawl is None
     assert len(http_site.hits) == hits
 
+    # the crawl kept the article page's ETag: the first re-check is already conditional
+    assert before["recheck"] == [(0, None, 1)]
     serve(http_site, EDITED)
     first_seen_ago(db, 2)  # the 1 h check is due
     done = run_recheck(source, db, reg, log_dir=tmp_path / "logs", timeout_s=120, settings=LOCAL_SITE_SETTINGS)
+    assert "if-none-match" in http_site.headers_seen[-1]  # answered 200: the page changed
     assert done.crawl.status == "ok", done.line()
     assert (done.due, done.revisions, done.unchanged) == (1, 1, 0)
     after = state(db)

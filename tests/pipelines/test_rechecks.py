@@ -174,3 +174,20 @@ def test_relink_backfills_signatures_and_story_terms_idempotently(store):
     assert list(relink_batches(store, batch=5, everything=True)) == [5, 2]
     assert indexed() == as_stored
     assert sorted(ids) == [row[0] for row in as_stored[2]]
+
+
+def test_a_new_statement_keeps_its_page_validators_for_its_first_recheck(store):
+    with_etag = statement("https://example.org/news/1")
+    with_etag.validators = {"etag": 'W/"5f-1"', "last_modified": "Mon, 02 Mar 2026 08:59:00 GMT"}
+    without = statement("https://example.org/news/2", OTHER, "Talks")
+    hostile = statement("https://example.org/news/3", "Consular notice: the embassy in Lisbon is closed on Monday "
+                        "for a public holiday; urgent requests go to the hotline listed on the consular page.", "Notice")
+    hostile.validators = {"etag": '"x"\r\nSet-Cookie: a=b'}
+    with time_machine.travel(SEEN, tick=False):
+        saved = [store.save(s) for s in (with_etag, without, hostile)]
+    assert [outcome for outcome, _ in saved] == ["new", "new", "new"]
+    ids = [sid for _, sid in saved]
+    assert store.db.execute("SELECT statement_id, etag, last_modified, checks, next_check_at FROM rechecks").fetchall() == [
+        (ids[0], 'W/"5f-1"', "Mon, 02 Mar 2026 08:59:00 GMT", 0, "2026-03-02T10:00:00+00:00")]
+    (due,) = [d for d in rechecks.due_rechecks(store.db, "src", SEEN + timedelta(hours=1), AFTER) if d.statement_id == ids[0]]
+    assert due.etag == 'W/"5f-1"'
