@@ -61,6 +61,21 @@ def run_status(stats: dict, reason: str = "finished") -> tuple[str, str]:
     return "parse-failed", "the pages held no statements"
 
 
+def run_counts(stats: dict) -> dict[str, int]:
+    """A crawl's crawl_runs counters (pages, found, new, known, errors) from its stats."""
+
+    def get(key: str) -> int:
+        return counter(stats, key)
+
+    return {
+        "pages": get("pages"),
+        "found": get("entries"),
+        "new": get("new"),
+        "known": get("known") + get("sightings"),
+        "errors": get("errors") + get("blocked") + get("parse_failed"),
+    }
+
+
 class StoragePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -99,18 +114,6 @@ class StoragePipeline:
             return
         stats = self.crawler.stats.get_stats()
         status, message = run_status(stats, reason)
-        def get(key: str) -> int:
-            return counter(stats, key)
-
-        self.store.finish_run(
-            self.run_id,
-            status,
-            message,
-            pages=get("pages"),
-            found=get("entries"),
-            new=get("new"),
-            known=get("known") + get("sightings"),
-            errors=get("errors") + get("blocked") + get("parse_failed"),
-        )
+        self.store.finish_run(self.run_id, status, message, **run_counts(stats))
         self.store.close()
         self.store = None

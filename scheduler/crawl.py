@@ -34,7 +34,7 @@ _LIVE_LOCK = threading.Lock()
 @dataclass
 class CrawlResult:
     source: str
-    status: str  # ok, blocked, parse-failed, failed
+    status: str  # ok, blocked, parse-failed, failed (timeout: a remote job cancelled at its timeout)
     pages: int = 0
     found: int = 0
     new: int = 0
@@ -135,6 +135,9 @@ def stop_live_crawls(grace_s: float = 5) -> None:
     with _LIVE_LOCK:
         live = list(_LIVE)
     terminate(live, grace_s)
+    from scheduler.scrapyd import cancel_live_jobs
+
+    cancel_live_jobs()
 
 
 def run_crawl(
@@ -152,6 +155,14 @@ def run_crawl(
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log_path = log_dir / f"{source.id}-{stamp}-{run_id[:8]}.log"
+    if source.runner:  # crawled on a Scrapyd node, stored here (scheduler/scrapyd.py)
+        from scheduler.scrapyd import run_remote_crawl
+
+        try:
+            run_remote_crawl(source, Path(db_path), run_id, log_path, timeout_s=timeout_s, settings=settings)
+        except StorageError as exc:
+            return CrawlResult(source.id, "failed", message=str(exc), log_path=str(log_path))
+        return _read_result(source, db_path, run_id, log_path, 0, False, timeout_s, "")
     cmd = crawl_command(source, Path(db_path).resolve(), Path(sources_path).resolve(), run_id, log_path, settings)
     try:
         returncode, timed_out, stderr_text = run_scrapy(cmd, timeout_s)

@@ -138,3 +138,10 @@ def max_download_mb() -> int:
 def max_statement_chars() -> int:
     """The longest statement text kept, in characters; longer texts are cut and the cut recorded."""
     return env_int("COMMUNIQUE_MAX_STATEMENT_CHARS", 200_000, minimum=1000)
+
+
+def scrapyd_auth() -> tuple[str, str] | None:
+    """(user, password) for Scrapyd runner nodes protected by HTTP basic auth (Scrapyd's
+    `username`/`password`), from COMMUNIQUE_SCRAPYD_USER / COMMUNIQUE_SCRAPYD_PASSWORD; None without."""
+    user = env("COMMUNIQUE_SCRAPYD_USER")
+    return (user, env("COMMUNIQUE_SCRAPYD_PASSWORD", "")) if user else None
