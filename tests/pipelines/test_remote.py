@@ -1,7 +1,7 @@
 """Statements as feed records and back (pipelines/remote.py), and the node's counters in its log."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,7 +13,7 @@ def test_record_round_trip_keeps_the_time_zone():
     kyiv = timezone(timedelta(hours=3))
     item = Statement(source="mfa-ua-en", url="https://mfa.gov.ua/en/news/1", title="Заява", text="Текст заяви.",
                      published_at=datetime(2024, 10, 10, 11, 1, tzinfo=kyiv), language="uk", kind="statement",
-                     fetched_at=datetime(2024, 10, 10, 9, 0, tzinfo=timezone.utc), aliases=["https://x.org/1"],
+                     fetched_at=datetime(2024, 10, 10, 9, 0, tzinfo=UTC), aliases=["https://x.org/1"],
                      extra={"section": "news"})
     line = json.dumps(statement_record(item))
     back = statement_from_record(json.loads(line))
