@@ -4,11 +4,16 @@ Imports nothing from Scrapy, so the CLI, the alert sender and the crawl pipeline
 share it. Several crawl processes may write at once: WAL, a busy timeout and
 `BEGIN IMMEDIATE` write transactions make them queue instead of failing. Every query
 is parameterised; scraped text never becomes SQL.
+
+Reading commands open the file read-only (`open_db(path, readonly=True)`): they never
+create, migrate or switch a file to WAL, and refuse a file that is not communique's.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,6 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Self
+from urllib.parse import quote
 
 from sqlite_utils import Database, Migrations
 
@@ -23,10 +29,12 @@ from pipelines import linking, nearcopy
 from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
 from pipelines.outbox import queue_alerts
 from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
+from spiders import config
 from spiders.errors import QueryError, StorageError
 
-BUSY_TIMEOUT_S = 30
 migrations = Migrations("communique")
+# Run rows left "running" with no pid (written before 0002) are closed after this long.
+ORPHAN_RUN_AGE_S = 24 * 3600
 
 
 def utcnow() -> str:
@@ -122,6 +130,28 @@ def _m0001(db: Database) -> None:
     )
     db["statements"].enable_fts(
         ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
+
+
+@migrations(name="0002_run_owner_and_entry_validators")
+def _m0002(db: Database) -> None:
+    # Which process on which machine runs a crawl, so a row left "running" by a process
+    # that died can be closed as crashed by the next crawl.
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN pid INTEGER")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN host TEXT")
+    # What communique itself knows of each entry point (feed, listing, sitemap, API) as of
+    # the last crawl that read it completely: the validators for a conditional request and
+    # a hash of the content, so an unchanged entry point costs no parsing whatever the
+    # site's Cache-Control says.
+    db.execute(
+        """CREATE TABLE entry_validators (
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            content_hash TEXT,
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (source, url))"""
     )
 
 
@@ -319,22 +349,104 @@ def _m0005(db: Database) -> None:
 
 
 # --- connection ----------------------------------------------------------------------
+def busy_timeout_s() -> int:
+    return config.db_busy_timeout()
+
+
 def connect(path: str | Path) -> Database:
-    """A sqlite-utils Database with WAL, a busy timeout and foreign keys."""
+    """A sqlite-utils Database with a busy timeout and foreign keys (WAL: see open_db)."""
     path = Path(path)
+    timeout = busy_timeout_s()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        conn = sqlite3.connect(str(path), timeout=timeout)
+        conn.execute(f"PRAGMA busy_timeout = {timeout * 1000}")
         conn.execute("PRAGMA foreign_keys = ON")
         # In WAL mode NORMAL never corrupts the file; a power cut may drop the last commits,
         # whose pages are then simply not known and are read again by the next crawl.
         conn.execute("PRAGMA synchronous = NORMAL")
-        db = Database(conn)
-        _enable_wal(db)
-        return db
+        return Database(conn)
     except (OSError, sqlite3.Error) as exc:
-        raise StorageError(f"cannot open database {path}: {exc}") from None
+        raise StorageError(f"cannot open database {path}: {storage_reason(exc, path)}") from None
+
+
+def storage_reason(exc: BaseException, path: str | Path) -> str:
+    """What a database error means for the user, in one line."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
+    text = str(exc)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text or getattr(exc, "errno", None) == 28:
+        return f"disk full: cannot write {path}"
+    if code == sqlite3.SQLITE_BUSY or "database is locked" in text:
+        return f"database {path} locked by another process for {busy_timeout_s()} s"
+    if code == sqlite3.SQLITE_READONLY or "readonly database" in text:
+        return f"database {path} is read-only"
+    if code == sqlite3.SQLITE_NOTADB or "not a database" in text:
+        return f"{path} is not a communique database"
+    return text
+
+
+def _is_communique(db: Database) -> bool:
+    """True for a database communique made (its first migration applied)."""
+    return any(m.name == "0001_initial" for m in migrations.applied(db))
+
+
+def _has_tables(db: Database) -> bool:
+    return db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+
+
+def _refuse_foreign(path: Path) -> StorageError:
+    return StorageError(f"{path} is not a communique database (left untouched)")
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def open_readonly(path: str | Path, *, writable=_writable) -> Store:
+    """Open an existing communique database for reading only.
+
+    `mode=ro`: nothing is created, migrated or switched to WAL. When neither the file nor
+    its folder is writable (read-only media), `immutable=1`, since SQLite could not create
+    the WAL index there, and no process can be writing the file. A file that is not a
+    communique database is refused, and left byte-identical. `writable` is injectable
+    because permission bits do not stop root.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StorageError(f"no database at {path} (crawl first, or pass --db / set COMMUNIQUE_DB)")
+    # Never open() the file itself: closing it would drop the POSIX locks SQLite holds on it
+    # through other connections of this process (the classic way to corrupt a database).
+    # A file that is not SQLite at all is told by SQLite (SQLITE_NOTADB).
+    if not path.is_file() or not path.stat().st_size:
+        raise _refuse_foreign(path)
+    # Look first without creating anything beside a file that may be someone else's: with
+    # no -wal file, everything is in the main file and immutable=1 reads it as it is (and,
+    # unlike mode=ro on a WAL file, writes no -wal/-shm). With a -wal file, the database is
+    # in use in WAL mode and only mode=ro sees its latest commits.
+    wal = path.with_name(path.name + "-wal")
+    db = _connect_uri(path, "mode=ro" if wal.exists() else "immutable=1")
+    try:
+        if not _is_communique(db):
+            raise _refuse_foreign(path)
+    except sqlite3.Error as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+            raise _refuse_foreign(path) from None
+        raise StorageError(f"cannot read database {path}: {storage_reason(exc, path)}") from None
+    finally:
+        db.close()
+    read_only_media = not writable(path) and not writable(path.parent)
+    db = _connect_uri(path, "immutable=1" if read_only_media else "mode=ro")
+    return Store(db, path, readonly=True)
+
+
+def _connect_uri(path: Path, flags: str) -> Database:
+    uri = f"file:{quote(str(path.resolve()))}?{flags}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s())
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_s() * 1000}")
+        return Database(conn)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open database {path}: {storage_reason(exc, path)}") from None
 
 
 def _enable_wal(db: Database, attempts: int = 50) -> None:
@@ -350,30 +462,47 @@ def _enable_wal(db: Database, attempts: int = 50) -> None:
             time.sleep(0.1)
 
 
-def open_db(path: str | Path, *, create: bool = True) -> Store:
+def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> Store:
     """Open and migrate the database at `path`; create it only when `create` (reading
-    commands must not leave an empty database behind a mistyped path)."""
-    if not create and not Path(path).exists():
+    commands must not leave an empty database behind a mistyped path). With `readonly`,
+    see open_readonly: nothing is written."""
+    if readonly:
+        return open_readonly(path)
+    path = Path(path)
+    if not create and not path.exists():
         raise StorageError(f"no database at {path} (crawl first, or pass --db / set COMMUNIQUE_DB)")
     db = connect(path)
-    store = Store(db, Path(path))
+    store = Store(db, path)
     try:
+        # Someone else's SQLite file is never given communique's schema, nor switched to WAL.
+        if _has_tables(db) and not _is_communique(db):
+            raise _refuse_foreign(path)
+        _enable_wal(db)
         if migrations.pending(db):
             # Under the write lock, so two processes opening a new file do not both migrate.
             with store.write():
-                migrations.apply(db)
-    except (sqlite3.Error, StorageError) as exc:
+                if migrations.pending(db):
+                    migrations.apply(db)
+    except StorageError as exc:
         db.close()
+        if "not a communique database" in str(exc):
+            raise
         raise StorageError(f"cannot prepare database {path}: {exc}") from None
+    except sqlite3.Error as exc:
+        db.close()
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+            raise _refuse_foreign(path) from None
+        raise StorageError(f"cannot prepare database {path}: {storage_reason(exc, path)}") from None
     return store
 
 
 class Store:
     """Reads and writes of communique's tables; one per process and connection."""
 
-    def __init__(self, db: Database, path: Path):
+    def __init__(self, db: Database, path: Path, *, readonly: bool = False):
         self.db = db
         self.path = path
+        self.readonly = readonly
 
     def close(self) -> None:
         self.db.close()
@@ -386,19 +515,41 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+        """A write transaction that takes the write lock up front (no upgrade deadlocks).
+
+        A full disk or a lock held past the busy timeout becomes a one-line StorageError
+        ("disk full: …", "database … locked by another process for 30 s"). SQLite rolls
+        back by itself on a full disk, so ROLLBACK is sent only while a transaction is
+        still open (else its "no transaction is active" would hide the real cause).
+        """
+        if self.readonly:
+            raise StorageError(f"database {self.path} was opened read-only")
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"database {self.path} is busy: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StorageError(storage_reason(exc, self.path)) from None
         try:
             yield self.db
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.OperationalError) and _is_storage_condition(exc):
+                raise StorageError(storage_reason(exc, self.path)) from None
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise StorageError(storage_reason(exc, self.path)) from None
 
     # --- sources and runs -------------------------------------------------------------
     def upsert_sources(self, sources) -> None:
@@ -416,12 +567,16 @@ class Store:
                      int(s.verified), now],
                 )
 
-    def start_run(self, run_id: str, source: str, log_path: str | None = None) -> None:
+    def start_run(self, run_id: str, source: str, log_path: str | None = None, *, pid: int | None = None,
+                  host: str | None = None) -> None:
+        """A "running" row owned by process `pid` (default: this one) on `host` (this machine)."""
         with self.write() as db:
             db.execute(
-                """INSERT INTO crawl_runs (id, source, started_at, status, log_path) VALUES (?, ?, ?, 'running', ?)
+                """INSERT INTO crawl_runs (id, source, started_at, status, log_path, pid, host)
+                   VALUES (?, ?, ?, 'running', ?, ?, ?)
                    ON CONFLICT(id) DO NOTHING""",
-                [run_id, source, utcnow(), log_path],
+                [run_id, source, utcnow(), log_path, os.getpid() if pid is None else pid,
+                 host or socket.gethostname()],
             )
 
     def finish_run(self, run_id: str, status: str, message: str = "", **counts: int) -> None:
@@ -432,6 +587,38 @@ class Store:
                 f"UPDATE crawl_runs SET status = ?, finished_at = ?, message = ?{sets} WHERE id = ?",
                 [status, utcnow(), message, *[int(counts[c]) for c in cols], run_id],
             )
+
+    def close_run(self, run_id: str, status: str, message: str) -> None:
+        """End a run its process could not end (killed, died): its counts are what the
+        database holds for it, never a dead process's stats."""
+        with self.write() as db:
+            self._close_run(db, run_id, status, message)
+
+    def _close_run(self, db: Database, run_id: str, status: str, message: str) -> None:
+        new, seen = self.run_counts(run_id)
+        db.execute(
+            """UPDATE crawl_runs SET status = ?, finished_at = ?, message = ?, new = ?,
+                   known = max(coalesce(known, 0), ?) WHERE id = ?""",
+            [status, utcnow(), message, new, seen, run_id],
+        )
+
+    def close_dead_runs(self) -> list[str]:
+        """Close as crashed the runs left "running" by processes of this machine that no
+        longer exist (and, from before pids were recorded, runs older than a day)."""
+        host = socket.gethostname()
+        cutoff = datetime.fromtimestamp(time.time() - ORPHAN_RUN_AGE_S, UTC).isoformat(timespec="seconds")
+        rows = list(self.db.query("SELECT id, pid, host, started_at FROM crawl_runs WHERE status = 'running'"))
+        dead = [r["id"] for r in rows
+                if (r["pid"] is not None and r["host"] == host and not pid_alive(r["pid"]))
+                or (r["pid"] is None and r["started_at"] < cutoff)]
+        if dead:
+            with self.write() as db:
+                for run_id in dead:
+                    # Checked again under the lock: the owner may have finished meanwhile.
+                    still = db.execute("SELECT status FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+                    if still and still[0] == "running":
+                        self._close_run(db, run_id, "crashed", "the crawl process died without recording its end")
+        return dead
 
     def get_run(self, run_id: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
@@ -446,6 +633,32 @@ class Store:
             [run_id, run_id],
         ).fetchone()[0]
         return new, seen
+
+    # --- entry-point validators ---------------------------------------------------------
+    def entry_validators(self, source: str) -> dict[str, dict]:
+        """url -> {etag, last_modified, content_hash} of a source's entry points."""
+        return {
+            r["url"]: {k: r[k] for k in ("etag", "last_modified", "content_hash")}
+            for r in self.db.query(
+                "SELECT url, etag, last_modified, content_hash FROM entry_validators WHERE source = ?", [source]
+            )
+        }
+
+    def save_entry_validators(self, source: str, validators: dict[str, dict]) -> None:
+        """Remember entry points as read completely by this crawl (see pipelines/storage.py)."""
+        if not validators:
+            return
+        now = utcnow()
+        with self.write() as db:
+            for url, v in validators.items():
+                db.execute(
+                    """INSERT INTO entry_validators (source, url, etag, last_modified, content_hash, checked_at)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(source, url) DO UPDATE SET etag = excluded.etag,
+                         last_modified = excluded.last_modified, content_hash = excluded.content_hash,
+                         checked_at = excluded.checked_at""",
+                    [source, url, v.get("etag"), v.get("last_modified"), v.get("content_hash"), now],
+                )
 
     # --- statements ----------------------------------------------------------------
     def is_known_url(self, canonical_url: str) -> bool:
@@ -893,3 +1106,25 @@ def collapse_by_story(rows: list[dict]) -> list[dict]:
             row["story_matches"] = 1
             first[key] = row
     return list(first.values())
+
+
+def _is_storage_condition(exc: sqlite3.Error) -> bool:
+    """Errors about the disk or the lock, not about the SQL (those stay bugs)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR) or any(
+        words in str(exc) for words in ("disk is full", "database is locked", "readonly database", "disk I/O error"))
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process exists (a zombie, dead but not yet reaped, counts as dead)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

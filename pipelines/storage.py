@@ -4,8 +4,9 @@
 item pipeline, pipelines/item_pipeline.py, opens this first and flushes its last batch
 before spider_closed, so the counters read here are complete.)
 
-The run's status is decided here from the spider's counters, so that "blocked",
-"parse-failed" and "ok with nothing new" stay distinct for the user.
+The run's state is decided by pipelines/health.py from the spider's counters, so that
+"blocked", "degraded", "parse-failed" and "ok with nothing new" stay distinct for the
+user; its counts of new and known statements are what the database holds for the run.
 """
 
 from __future__ import annotations
@@ -15,65 +16,13 @@ import uuid
 from scrapy import signals
 
 from pipelines.db import open_db
+from pipelines.health import DEFAULT_DEGRADED_SHARE, OK, Tally, judge
 from spiders.items import STAT
 
 
 def counter(stats: dict, key: str) -> int:
     """One of communique's counters in a crawl's stats (0 when never counted)."""
     return stats.get(STAT + key, 0) or 0
-
-
-def run_status(stats: dict, reason: str = "finished") -> tuple[str, str]:
-    """(status, one-line message) of a finished crawl from its counters.
-
-    ok: statements were read (new or already stored). blocked: the site answered with
-    challenge pages or 403/429. parse-failed: pages loaded but held nothing readable.
-    failed: nothing could be fetched, or the crawl was stopped.
-    """
-
-    def get(key: str) -> int:
-        return counter(stats, key)
-
-    def last(key: str) -> str:
-        return stats.get(STAT + "last_" + key) or ""
-
-    read = get("new") + get("sightings") + get("known")
-    problems = get("blocked") + get("parse_failed") + get("errors")
-    if read:
-        note = last("blocked") or last("parse_failed") or last("errors")
-        status = "ok" if reason == "finished" else "failed"
-        message = f"{problems} problem(s); last: {note}" if problems else ""
-        if reason != "finished":
-            message = f"crawl stopped: {reason}" + (f"; {message}" if message else "")
-        return status, message
-    if get("blocked"):
-        return "blocked", last("blocked")
-    if get("parse_failed"):
-        return "parse-failed", last("parse_failed")
-    if get("errors"):
-        return "failed", last("errors")
-    if reason != "finished":
-        return "failed", f"crawl stopped: {reason}"
-    if not get("pages"):
-        return "failed", "no page was fetched"
-    if get("statements"):  # read, but every one dropped by the pipelines
-        return "ok", "every statement read was already stored or empty"
-    return "parse-failed", "the pages held no statements"
-
-
-def run_counts(stats: dict) -> dict[str, int]:
-    """A crawl's crawl_runs counters (pages, found, new, known, errors) from its stats."""
-
-    def get(key: str) -> int:
-        return counter(stats, key)
-
-    return {
-        "pages": get("pages"),
-        "found": get("entries"),
-        "new": get("new"),
-        "known": get("known") + get("sightings"),
-        "errors": get("errors") + get("blocked") + get("parse_failed"),
-    }
 
 
 class StoragePipeline:
@@ -105,15 +54,42 @@ class StoragePipeline:
 
     def open_spider(self):
         self.store = open_db(self.crawler.settings.get("COMMUNIQUE_DB"))
-        source = self.crawler.spider.source
+        spider = self.crawler.spider
+        source = spider.source
+        self.store.close_dead_runs()
         self.store.upsert_sources([source])
         self.store.start_run(self.run_id, source.id)
+        # The entry points as last read completely: the revalidation middleware sends their
+        # validators and skips an unchanged one (spiders/revalidate.py).
+        spider.entry_validators = self.store.entry_validators(source.id)
 
     def spider_closed(self, spider, reason):
         if self.store is None:
             return
         stats = self.crawler.stats.get_stats()
-        status, message = run_status(stats, reason)
-        self.store.finish_run(self.run_id, status, message, **run_counts(stats))
-        self.store.close()
-        self.store = None
+        share = self.crawler.settings.getfloat("COMMUNIQUE_DEGRADED_SHARE", DEFAULT_DEGRADED_SHARE)
+        tally = Tally.from_stats(stats, STAT)
+        verdict = judge(tally, stop=reason, degraded_share=share)
+
+        def get(key: str) -> int:
+            return counter(stats, key)
+
+        try:
+            # Validators are kept only after a complete, clean read, so a page that failed
+            # is tried again next time even if its feed has not changed.
+            if verdict.state == OK and not tally.problems:
+                self.store.save_entry_validators(spider.source.id, getattr(spider, "fresh_validators", {}))
+            new, seen = self.store.run_counts(self.run_id)
+            self.store.finish_run(
+                self.run_id,
+                verdict.state,
+                verdict.reason,
+                pages=get("pages"),
+                found=get("entries"),
+                new=new,
+                known=max(seen, get("known") + get("sightings")),
+                errors=get("errors") + get("blocked") + get("parse_failed"),
+            )
+        finally:
+            self.store.close()
+            self.store = None

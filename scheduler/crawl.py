@@ -2,7 +2,9 @@
 
 A Twisted reactor cannot be restarted in one process, and a crash, hang or leak in one
 crawl must not take down the caller (the CLI or the long-running scheduler). Each run
-writes its own crawl_runs row, which is read back here by its id.
+writes its own crawl_runs row, which is read back here by its id; a run its process could
+not end (killed at its timeout, stopped by Ctrl-C/SIGTERM, died) is ended here, with the
+counts the database holds for it and the state pipelines/health.py names.
 """
 
 from __future__ import annotations
@@ -14,27 +16,36 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipelines.db import StorageError, open_db
+from pipelines.health import CRASHED, FAILED, INTERRUPTED, OK, RUNNING, TIMEOUT
 from spiders.config import CODE_ROOT
 from spiders.sources import Source
 
 DEFAULT_TIMEOUT_S = 30 * 60
+# Seconds a crawl gets, after SIGTERM, to close (finish its pages, record its run) before
+# SIGKILL: Scrapy's close waits for downloads in flight, and a hanging one would hold it.
+STOP_GRACE_S = 5
+TIMEOUT_GRACE_S = 15
 # Crawls run in their own sessions (a Ctrl-C in a terminal does not reach them), so the
 # caller keeps them here to stop them itself.
 _LIVE: set[subprocess.Popen] = set()
 _LIVE_LOCK = threading.Lock()
+# Set once this process is stopping its crawls: none starts after that.
+_STOPPING = threading.Event()
 
 
 @dataclass
 class CrawlResult:
     source: str
-    status: str  # ok, blocked, parse-failed, failed (timeout: a remote job cancelled at its timeout)
+    status: str  # a state of pipelines/health.py
     pages: int = 0
     found: int = 0
     new: int = 0
@@ -45,7 +56,7 @@ class CrawlResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == OK
 
 
 def crawl_command(source: Source, db_path: Path, sources_path: Path, run_id: str, log_path: Path,
@@ -86,58 +97,114 @@ def _last_error_line(log_path: Path) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def run_scrapy(cmd: list[str], timeout_s: float) -> tuple[int, bool, str]:
-    """Run a scrapy command in its own process group; (exit code, timed out, stderr).
+class CrawlProcess(subprocess.Popen):
+    """A crawl subprocess, and why the caller stopped it (None, "timeout", "interrupted")."""
 
-    A crawl that outlives its timeout is sent SIGTERM (Scrapy closes cleanly), then SIGKILL.
+    stopped_for: str | None = None
+
+
+def run_scrapy(cmd: list[str], timeout_s: float) -> tuple[int, str | None, str]:
+    """Run a scrapy command in its own process group; (exit code, why it was stopped, stderr).
+
+    Why it was stopped: None when it ended by itself, "timeout" when it outlived
+    `timeout_s` (SIGTERM, then SIGKILL), "interrupted" when stop_live_crawls() stopped it.
     """
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(
-        cmd, cwd=CODE_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, start_new_session=True,
-    )
     with _LIVE_LOCK:
+        # Under the lock, so a stop cannot miss a crawl that is just starting.
+        if _STOPPING.is_set():
+            return -signal.SIGTERM, INTERRUPTED, ""
+        proc = CrawlProcess(
+            cmd, cwd=CODE_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, start_new_session=True,
+        )
         _LIVE.add(proc)
-    timed_out = False
     try:
         _, stderr = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        timed_out = True
-        terminate([proc], grace_s=15)
+        if proc.stopped_for is None:
+            proc.stopped_for = TIMEOUT
+        terminate([proc], grace_s=TIMEOUT_GRACE_S)
         _, stderr = proc.communicate()
     finally:
         with _LIVE_LOCK:
             _LIVE.discard(proc)
-    return proc.returncode, timed_out, (stderr or b"").decode("utf-8", "replace").strip()
+    return proc.returncode, proc.stopped_for, (stderr or b"").decode("utf-8", "replace").strip()
 
 
-def terminate(procs: list[subprocess.Popen], grace_s: float) -> None:
+def terminate(procs: list[subprocess.Popen], grace_s: float, hurry: threading.Event | None = None) -> None:
     """SIGTERM each crawl's process group (Scrapy closes and records its run), then SIGKILL
-    whatever still runs after `grace_s` (a download that hangs would otherwise hold it)."""
+    whatever still runs after `grace_s` (a download that hangs would otherwise hold it),
+    or as soon as `hurry` is set (a second Ctrl-C). Returns once every process is gone."""
     live = list(procs)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for proc in live:
             try:
                 os.killpg(proc.pid, sig)
-            except ProcessLookupError:
+            except (ProcessLookupError, PermissionError):
                 pass
         deadline = time.monotonic() + grace_s
         while any(p.poll() is None for p in live) and time.monotonic() < deadline:
-            time.sleep(0.1)
+            if sig == signal.SIGTERM and hurry is not None and hurry.is_set():
+                break
+            time.sleep(0.05)
         live = [p for p in live if p.poll() is None]
         if not live:
             return
 
 
-def stop_live_crawls(grace_s: float = 5) -> None:
-    """Stop every running crawl; the caller records a killed crawl's run as failed."""
+def stop_live_crawls(grace_s: float = STOP_GRACE_S, hurry: threading.Event | None = None, *,
+                     refuse_new: bool = False) -> None:
+    """Stop every running crawl; each is recorded as interrupted. With `refuse_new`, a crawl
+    about to start is refused too, until the caller clears `_STOPPING`."""
     with _LIVE_LOCK:
+        if refuse_new:
+            _STOPPING.set()
         live = list(_LIVE)
-    terminate(live, grace_s)
-    from scheduler.scrapyd import cancel_live_jobs
+        for proc in live:
+            proc.stopped_for = proc.stopped_for or INTERRUPTED
+    terminate(live, grace_s, hurry)
+    from scheduler.scrapyd import cancel_live_jobs  # crawls on Scrapyd nodes: cancelled there
 
     cancel_live_jobs()
+
+
+@contextmanager
+def signals_stop_crawls() -> Iterator[threading.Event]:
+    """While crawls run: SIGTERM acts like Ctrl-C (KeyboardInterrupt), so `kill` or
+    systemd stopping `communique crawl` stops its crawls too instead of orphaning them.
+    The event it yields is set by a further signal during the stop (then SIGKILL at once).
+    Only in the main thread (Python delivers signals there); elsewhere it does nothing."""
+    hurry = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield hurry
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM,)}
+    try:
+        yield hurry
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _second_signal_hurries(hurry: threading.Event) -> Iterator[None]:
+    """During the stop itself, another Ctrl-C or SIGTERM means: kill now, do not wait."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: hurry.set()) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_crawl(
@@ -158,36 +225,80 @@ def run_crawl(
     if source.runner:  # crawled on a Scrapyd node, stored here (scheduler/scrapyd.py)
         from scheduler.scrapyd import run_remote_crawl
 
+        if _STOPPING.is_set():
+            return CrawlResult(source.id, INTERRUPTED, message="stopped before it began", log_path=str(log_path))
         try:
             run_remote_crawl(source, Path(db_path), run_id, log_path, timeout_s=timeout_s, settings=settings)
         except StorageError as exc:
-            return CrawlResult(source.id, "failed", message=str(exc), log_path=str(log_path))
-        return _read_result(source, db_path, run_id, log_path, 0, False, timeout_s, "")
+            return CrawlResult(source.id, FAILED, message=str(exc), log_path=str(log_path))
+        return _read_result(source, db_path, run_id, log_path, 0, None, timeout_s, "")
     cmd = crawl_command(source, Path(db_path).resolve(), Path(sources_path).resolve(), run_id, log_path, settings)
     try:
-        returncode, timed_out, stderr_text = run_scrapy(cmd, timeout_s)
+        returncode, stopped_for, stderr_text = run_scrapy(cmd, timeout_s)
     except OSError as exc:
-        return CrawlResult(source.id, "failed", message=f"cannot start crawl: {exc}")
-    return _read_result(source, db_path, run_id, log_path, returncode, timed_out, timeout_s, stderr_text)
+        return CrawlResult(source.id, FAILED, message=f"cannot start crawl: {exc}")
+    return _read_result(source, db_path, run_id, log_path, returncode, stopped_for, timeout_s, stderr_text)
 
 
-def _read_result(source, db_path, run_id, log_path, returncode, timed_out, timeout_s, stderr_text) -> CrawlResult:
+def _ending(returncode: int, stopped_for: str | None, timeout_s: float, log_path: Path,
+            stderr_text: str) -> tuple[str, str]:
+    """(state, reason) of a crawl that did not record its own end."""
+    if stopped_for == TIMEOUT:
+        return TIMEOUT, f"killed after {timeout_s:.0f} s"
+    if stopped_for == INTERRUPTED:
+        return INTERRUPTED, "stopped by Ctrl-C or SIGTERM; what was read before is stored"
+    why = _last_error_line(log_path) or (stderr_text.splitlines()[-1] if stderr_text else "")
+    if returncode and returncode < 0:
+        died = f"crawl process killed by signal {-returncode}"
+    else:
+        died = f"crawl process exited with code {returncode} without recording its end"
+    if why and (returncode is None or returncode >= 0) and _is_user_error(log_path, stderr_text):
+        return FAILED, why  # a problem the user can act on: a bad registry, a locked or full database
+    return CRASHED, died + (f": {why}" if why else "")
+
+
+def _is_user_error(log_path: Path, stderr_text: str) -> bool:
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace")[-20000:]
+    except OSError:
+        text = ""
+    text += stderr_text
+    return any(name in text for name in ("StorageError", "SourcesError", "LexiconError", "ConfigError"))
+
+
+def _read_result(source, db_path, run_id, log_path, returncode, stopped_for, timeout_s, stderr_text) -> CrawlResult:
+    """The run row as the crawl left it, ended here when the crawl could not end it."""
     row = None
     try:
         with open_db(db_path) as store:
             row = store.get_run(run_id)
-            if row and (timed_out or row["status"] == "running"):
-                message = f"killed after {timeout_s:.0f} s" if timed_out else f"crawl exited with code {returncode}"
-                store.finish_run(run_id, "failed", message)
-                row = store.get_run(run_id)
+            state, reason = _ending(returncode, stopped_for, timeout_s, log_path, stderr_text)
+            if row is None:
+                if stopped_for == INTERRUPTED:
+                    # Stopped before it began its run: nothing was read, there is no run to record.
+                    return CrawlResult(source.id, state, message=reason, log_path=str(log_path))
+                # The crawl never got to write its row (database locked, bad registry, died
+                # at start): leave one now, so every crawl that ran is a row in crawl_runs.
+                store.start_run(run_id, source.id, str(log_path))
+                store.close_run(run_id, state, reason)
+            elif row["status"] in (RUNNING, CRASHED) or (stopped_for == TIMEOUT and row["status"] == INTERRUPTED):
+                # Ended here only if the crawl could not end its run itself (a crawl that had
+                # finished when the stop reached it keeps its own state); a crawl that closed
+                # on the SIGTERM of its timeout calls itself interrupted, but timed out.
+                store.close_run(run_id, state, reason)
+            row = store.get_run(run_id)
     except StorageError as exc:
-        return CrawlResult(source.id, "failed", message=str(exc), log_path=str(log_path))
-    if row is None:
-        reason = _last_error_line(log_path) or (stderr_text.splitlines()[-1] if stderr_text else "")
-        if timed_out:
-            reason = f"killed after {timeout_s:.0f} s"
-        return CrawlResult(source.id, "failed", message=reason or f"crawl exited with code {returncode}",
-                           log_path=str(log_path))
+        if row is None:
+            state, reason = _ending(returncode, stopped_for, timeout_s, log_path, stderr_text)
+            if state == CRASHED:
+                state = FAILED
+            return CrawlResult(source.id, state, message=f"{reason}; {exc}" if reason != str(exc) else reason,
+                               log_path=str(log_path))
+        # The row is there but could not be ended: say what is known.
+        state, reason = _ending(returncode, stopped_for, timeout_s, log_path, stderr_text)
+        if row["status"] not in (RUNNING, CRASHED):
+            state, reason = row["status"], row["message"] or ""
+        return CrawlResult(source.id, state, message=f"{reason} ({exc})", log_path=str(log_path))
     return CrawlResult(
         source=source.id,
         status=row["status"],
@@ -213,8 +324,13 @@ def run_crawls(sources: list[Source], db_path: Path, sources_path: Path, *, jobs
 
     Sources of one site run one after the other, never side by side, so a site gets one
     request at a time however many of its sections and languages are registered.
-    On Ctrl-C, running crawls are stopped and queued ones dropped.
+    First, runs left "running" by crawl processes that died are closed as crashed.
+    On Ctrl-C or SIGTERM, running crawls are stopped (SIGTERM to each process group, then
+    SIGKILL), each is recorded as interrupted (reported through `on_result`), queued
+    ones are dropped, and KeyboardInterrupt is raised once no crawl process is left.
     """
+    with open_db(db_path) as store:
+        store.close_dead_runs()
     by_site: dict[str, list[Source]] = {}
     for source in sources:
         by_site.setdefault(site_of(source), []).append(source)
@@ -224,7 +340,7 @@ def run_crawls(sources: list[Source], db_path: Path, sources_path: Path, *, jobs
     def crawl_site(group: list[Source]) -> list[CrawlResult]:
         done = []
         for source in group:
-            if stopping.is_set():
+            if stopping.is_set() or _STOPPING.is_set():
                 break
             result = run_crawl(source, db_path, sources_path, **kwargs)
             if on_result:
@@ -233,13 +349,18 @@ def run_crawls(sources: list[Source], db_path: Path, sources_path: Path, *, jobs
         return done
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    try:
-        futures = [pool.submit(crawl_site, group) for group in by_site.values()]
-        results = {r.source: r for future in futures for r in future.result()}
-    except KeyboardInterrupt:
-        stopping.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        stop_live_crawls()
-        raise
+    with signals_stop_crawls() as hurry:
+        try:
+            futures = [pool.submit(crawl_site, group) for group in by_site.values()]
+            results = {r.source: r for future in futures for r in future.result()}
+        except KeyboardInterrupt:
+            with _second_signal_hurries(hurry):
+                stopping.set()
+                stop_live_crawls(hurry=hurry, refuse_new=True)
+                # Each worker now ends its run row (interrupted, with the counts the
+                # database holds) before this process goes.
+                pool.shutdown(wait=True, cancel_futures=True)
+                _STOPPING.clear()  # every crawl of this call is gone; a later call may crawl again
+            raise
     pool.shutdown()
     return [results[s.id] for s in sources]

@@ -36,11 +36,12 @@ from urllib.parse import urlencode
 import urllib3
 
 from pipelines.db import open_db
+from pipelines.health import CRASHED, FAILED, TIMEOUT, Tally, judge
 from pipelines.lexicon import load_lexicon
 from pipelines.remote import statement_from_record, stats_from_log
 from pipelines.stages import run_stages, statement_stages
-from pipelines.storage import run_counts, run_status
 from pipelines.writer import OUTCOME_COUNTER, StatementWriter
+from scheduler.crawl import _last_error_line
 from spiders import config
 from spiders.errors import EmptyStatement, RunnerError, StorageError
 from spiders.items import STAT
@@ -226,30 +227,42 @@ def run_remote_crawl(source: Source, db_path: Path, run_id: str, log_path: Path,
     except (RunnerError, StorageError) as exc:
         log.write(f"failed: {exc}")
         with open_db(db_path) as store:
-            store.finish_run(run_id, "failed", str(exc))
+            store.finish_run(run_id, FAILED, str(exc))
         return
     finally:
         with _LIVE_LOCK:
             _LIVE_JOBS.pop(run_id, None)
+    record_run(db_path, run_id, log, remote_log, outcome, timed_out, timeout_s)
+
+
+def record_run(db_path: Path, run_id: str, log: RunLog, remote_log: bytes, outcome: StoreOutcome,
+               timed_out: bool, timeout_s: float) -> None:
+    """End the run's row as a local crawl's ends: its state from pipelines/health.py's ladder
+    over the node's counters plus what was stored here; new and known as the database holds them."""
     found = stats_from_log(remote_log.decode("utf-8", "replace"))
-    stats, reason = found if found else ({}, "killed" if timed_out else "no counters in the node's log")
+    stats, reason = found if found else ({}, CRASHED)
     for name, count in outcome.counts.items():  # the node's spider counts the known addresses it skipped
         stats[STAT + name] = (stats.get(STAT + name) or 0) + count
     if outcome.errors:
-        stats[STAT + "errors"] = stats.get(STAT + "errors", 0) + outcome.errors
+        stats[STAT + "errors"] = (stats.get(STAT + "errors") or 0) + outcome.errors
         stats[STAT + "last_errors"] = outcome.last_error
-    status, message = run_status(stats, reason)
+    if not found:  # the node's crawl died before it could count: only the items to go by
+        stats[STAT + "entries"] = outcome.records
+    detail = ""
     if timed_out:
-        status, message = "timeout", f"cancelled on the node after {timeout_s:.0f} s" + (
-            f"; {message}" if message else "")
-    elif not found and status != "ok":
-        message = f"the node's crawl ended without its counters ({reason}); see the log"
-    counts = run_counts(stats)
-    if not found:  # nothing but the items to count from
-        counts.update(found=outcome.records)
-    log.write(f"recorded {status}: {message or 'no problems'}; {json.dumps(counts)}")
+        reason, detail = TIMEOUT, f"cancelled on the node after {timeout_s:.0f} s"
+    elif not found:
+        why = _last_error_line(log.path)
+        detail = "the crawl on the node ended without its counters" + (f": {why}" if why else "; see the log")
+    tally = Tally.from_stats(stats, STAT)
+    verdict = judge(tally, stop=reason, detail=detail, degraded_share=config.degraded_share())
     with open_db(db_path) as store:
-        store.finish_run(run_id, status, message, **counts)
+        new, seen = store.run_counts(run_id)
+        counts = {"pages": tally.pages, "found": tally.entries, "new": new,
+                  "known": max(seen, tally.known + tally.sightings),
+                  "errors": tally.errors + tally.blocked + tally.parse_failed}
+        log.write(f"recorded {verdict.state}: {verdict.reason or 'no problems'}; {json.dumps(counts)}")
+        store.finish_run(run_id, verdict.state, verdict.reason, **counts)
 
 
 def wait_for_job(node: ScrapydNode, job: str, deadline: float) -> tuple[bool, dict]:

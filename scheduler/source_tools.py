@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse, TextResponse
 
+from pipelines.health import Tally, judge
 from pipelines.normalize import normalize
 from scheduler.crawl import crawl_command, run_scrapy
 from spiders.base import STAT, SourceSpider
@@ -157,7 +159,7 @@ def check_source(source: Source, sources_path: Path, timeout_s: float = 120) -> 
         }
         cmd = crawl_command(source, Path(tmp) / "unused.db", Path(sources_path).resolve(), "check",
                             Path(tmp) / "check.log", settings)
-        returncode, timed_out, stderr = run_scrapy(cmd, timeout_s)
+        returncode, stopped_for, stderr = run_scrapy(cmd, timeout_s)
         if report_path.exists():
             report = json.loads(report_path.read_text(encoding="utf-8"))
         else:
@@ -165,29 +167,30 @@ def check_source(source: Source, sources_path: Path, timeout_s: float = 120) -> 
             last = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
             report = {"reason": "crashed", "stats": {}, "items": [],
                       "error": (last or [stderr or f"exit code {returncode}"])[0]}
-        if timed_out:
-            report["error"] = f"killed after {timeout_s:.0f} s"
+        if stopped_for:  # "timeout" or "interrupted": the caller stopped it
+            report["reason"] = stopped_for
+            report["error"] = f"killed after {timeout_s:.0f} s" if stopped_for == "timeout" else ""
     return report
 
 
 def check_verdict(report: dict) -> tuple[str, str]:
-    """(verdict, detail) for a check report: ok, blocked, parse-failed, failed."""
-    stats = report.get("stats", {})
+    """(state, detail) for a check report, by the one ladder of pipelines/health.py.
+
+    A check reads one entry point and one article, so entries listed without an article
+    read still mean the source works (`listing_suffices`); an article read is described.
+    """
+    tally = Tally.from_stats(report.get("stats", {}), prefix="")
     if report.get("items"):
+        tally = replace(tally, statements=max(tally.statements, len(report["items"])))
+    verdict = judge(tally, stop=report.get("reason") or "finished", detail=report.get("error") or "",
+                    listing_suffices=True)
+    if verdict.ok and report.get("items"):
         item = report["items"][0]
         fallbacks = item.get("fallbacks") or []
         detail = (f"{item['title'][:70]!r}, {item['published_at'] or 'no date'}, {item['text_chars']} chars"
                   + (f"; generic fallback for {', '.join(fallbacks)}" if fallbacks else "; source selectors"))
-        return "ok", detail
-    if stats.get("blocked"):
-        return "blocked", stats.get("last_blocked", "")
-    if stats.get("parse_failed"):
-        return "parse-failed", stats.get("last_parse_failed", "")
-    if stats.get("errors"):
-        return "failed", stats.get("last_errors", "")
-    if stats.get("known") or stats.get("entries"):
-        return "ok", f"{stats.get('entries', 0)} entries listed, no article read"
-    return "failed", report.get("error") or "nothing fetched"
+        return verdict.state, detail
+    return verdict.state, verdict.reason
 
 
 __all__ = ["Blocked", "NoStatementError", "check_source", "check_verdict", "extract_file", "find_source",

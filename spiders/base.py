@@ -1,8 +1,8 @@
 """What every communique spider shares: its source, health accounting, article reading.
 
-A spider run ends in one of a few honest states (ok, blocked, parse-failed, failed);
-the counters kept here are what the storage stage turns into the crawl_runs row, so a
-site that answers with a challenge page is never reported as "no news".
+The counters kept here are what pipelines/health.py turns into a run state (ok,
+degraded, blocked, parse-failed, failed …) for the crawl_runs row, so a site that
+answers with a challenge page is never reported as "no news".
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from spiders.config import max_statement_chars
 from spiders.extract import Article, challenge_reason, extract_article, is_real_article, squash
 from spiders.failures import failure_reason
 from spiders.items import STAT, Statement
+from spiders.revalidate import ENTRY, EntryUnchanged
 from spiders.sources import Source, SourcesError, load_sources, source_from_entry
 
 MAX_STATEMENT_CHARS = 200_000
@@ -158,13 +159,30 @@ class SourceSpider(scrapy.Spider):
         if request.url in chain:
             self.problem("errors", f"too many redirects: {chain[0]} redirects in a loop")
 
-    def request(self, url: str, callback, cb_kwargs: dict | None = None, **meta) -> scrapy.Request:
-        """Every request of a communique spider: errors recorded, the source's fetcher applied."""
+    def request(self, url: str, callback, cb_kwargs: dict | None = None, *, entry: bool = False,
+                **meta) -> scrapy.Request:
+        """Every request of a communique spider: errors recorded, the source's fetcher applied.
+
+        `entry=True` for entry points (feeds, listings, sitemaps, API searches): they are
+        revalidated every crawl and cost no parsing when unchanged (spiders/revalidate.py).
+        """
         if self.source.fetcher == "impersonate":
             meta.setdefault("impersonate", "chrome")
             if self.max_download_bytes:  # curl's own bound: the impersonate handler ignores DOWNLOAD_MAXSIZE
                 meta.setdefault("impersonate_curl_options", {"MAXFILESIZE_LARGE": self.max_download_bytes})
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, cb_kwargs=cb_kwargs)
+        errback = self.on_error
+        if entry:
+            meta[ENTRY] = True
+            errback = self.on_entry_error
+        return scrapy.Request(url, callback=callback, errback=errback, meta=meta, cb_kwargs=cb_kwargs)
+
+    def on_entry_error(self, failure: Failure):
+        """Errback of entry points: unchanged since the last crawl is not an error."""
+        if failure.check(EntryUnchanged):
+            self.count("unchanged")
+            self.logger.info("unchanged: %s", failure.value)
+            return []
+        return self.on_error(failure)
 
     def article_links_seen(self, n: int = 1) -> None:
         self.count("entries", n)

@@ -140,6 +140,29 @@ def max_statement_chars() -> int:
     return env_int("COMMUNIQUE_MAX_STATEMENT_CHARS", 200_000, minimum=1000)
 
 
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"${name}: {raw!r} is not a number") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"${name}: {value} is not between {minimum} and {maximum}")
+    return value
+
+
+def degraded_share() -> float:
+    """The share of a run's article pages blocked or unparsable that makes it `degraded`."""
+    return env_float("COMMUNIQUE_DEGRADED_SHARE", 0.2, minimum=0.0, maximum=1.0)
+
+
+def db_busy_timeout() -> int:
+    """Seconds a write waits for another process's write lock before giving up."""
+    return env_int("COMMUNIQUE_DB_BUSY_TIMEOUT", 30, minimum=1)
+
+
 def scrapyd_auth() -> tuple[str, str] | None:
     """(user, password) for Scrapyd runner nodes protected by HTTP basic auth (Scrapyd's
     `username`/`password`), from COMMUNIQUE_SCRAPYD_USER / COMMUNIQUE_SCRAPYD_PASSWORD; None without."""

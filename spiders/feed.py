@@ -34,7 +34,7 @@ class FeedSpider(ListingSpider):
 
     async def start(self):
         for url in self.entry_points(self.source.feed_urls):
-            yield self.request(url, self.parse_feed, entry_point=True)
+            yield self.request(url, self.parse_feed, entry=True, entry_point=True)
         if not self.source.feed_urls:
             async for request in super().start():
                 yield request

@@ -37,7 +37,7 @@ class GovUkSpider(SourceSpider):
 
     async def start(self):
         for url in self.entry_points(self.source.api_urls):
-            yield self.request(url, self.parse_search)
+            yield self.request(url, self.parse_search, entry=True)
 
     def parse_search(self, response: Response):
         if not self.usable(response):

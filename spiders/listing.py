@@ -26,7 +26,7 @@ class ListingSpider(SourceSpider):
     def listing_request(self, template: str, page: int = 1, url: str | None = None):
         """The request for listing page `page` of `template` (at `url` when a "next" link gave it)."""
         return self.request(url or self.page_url(template, page), self.parse_listing,
-                            cb_kwargs={"template": template, "page": page})
+                            cb_kwargs={"template": template, "page": page}, entry=True)
 
     @staticmethod
     def page_url(template: str, page: int) -> str:

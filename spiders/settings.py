@@ -24,6 +24,9 @@ COMMUNIQUE_RUN_ID = None
 # later crawls stop earlier, at the first page that holds only known statements.
 COMMUNIQUE_MAX_PAGES = config.max_pages()
 COMMUNIQUE_CONTACT = config.contact()
+# A run that read statements but had at least this share of its article pages blocked or
+# unparsable is "degraded", not "ok" (pipelines/health.py).
+COMMUNIQUE_DEGRADED_SHARE = config.degraded_share()
 # Networks exempt from the private-address guard (spiders/netguard.py); empty: only the public web.
 COMMUNIQUE_ALLOWED_NETWORKS = config.allowed_networks()
 # A crawl on a Scrapyd runner node (scheduler/scrapyd.py) sets these: the item pipeline only yields
@@ -46,6 +49,9 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.netguard.PublicOnlyMiddleware": 50,
     # After decompression (590) and redirects (600): decode pages that declare no charset.
     "spiders.charsets.CharsetMiddleware": 580,
+    # Between them: sees the decompressed body, and an unchanged entry point costs no
+    # charset detection either (spiders/revalidate.py).
+    "spiders.revalidate.EntryRevalidationMiddleware": 585,
 }
 TWISTED_DNS_RESOLVER = "spiders.netguard.PublicOnlyResolver"
 
@@ -73,16 +79,16 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 # 403/429 are answers, not glitches: the spider records them as "blocked" instead of retrying.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
-# Let spiders see error statuses so they can tell blocked from missing.
+# Let spiders see error statuses so they can tell blocked (401/403/429/451) from missing.
 HTTPERROR_ALLOWED_CODES = [401, 403, 404, 410, 429, 451, 500, 502, 503]
 
 # --- conditional requests -------------------------------------------------------------
-# An unchanged feed should cost one conditional request answered 304: the RFC 2616
-# policy revalidates with ETag / Last-Modified instead of refetching.
-HTTPCACHE_ENABLED = config.env_flag("COMMUNIQUE_HTTPCACHE", True)
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_DIR = config.env("COMMUNIQUE_HTTPCACHE_DIR") or str(config.state_dir() / "httpcache")
-HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 429, 500, 502, 503, 504]
+# Entry points (feeds, listings, sitemaps, APIs) are revalidated on every crawl with
+# validators communique keeps in its database, whatever the site's Cache-Control says;
+# an unchanged one costs a 304 and no parsing (spiders/revalidate.py). Scrapy's HTTP cache
+# is off: its RFC 2616 policy took pages without Cache-Control for fresh and missed new
+# statements, and article pages need no cache (the database holds them).
+HTTPCACHE_ENABLED = False
 
 # --- pipelines ---------------------------------------------------------------------------
 # One item pipeline runs the stages normalize -> dedup -> tag -> store (pipelines/stages.py)

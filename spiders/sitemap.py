@@ -22,7 +22,7 @@ class SitemapSpider(SourceSpider):
 
     async def start(self):
         for url in self.entry_points(self.source.sitemap_urls):
-            yield self.request(url, self.parse_sitemap)
+            yield self.request(url, self.parse_sitemap, entry=True)
 
     def parse_sitemap(self, response: Response):
         if not self.usable(response):
@@ -45,7 +45,7 @@ class SitemapSpider(SourceSpider):
         if sitemap.type == "sitemapindex":
             newest = sorted(entries, key=lambda e: e.get("lastmod", ""), reverse=True)[: self.max_pages]
             for entry in newest:
-                yield self.request(response.urljoin(entry["loc"]), self.parse_sitemap)
+                yield self.request(response.urljoin(entry["loc"]), self.parse_sitemap, entry=True)
             return
         urls = [e for e in entries if e.get("loc") and self.source.is_article(e["loc"])]
         if not urls:

@@ -89,7 +89,7 @@ def subscriptions(fmt, db_path):
     \b
         communique subscriptions --format json
     """
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         rows = outbox.list_subscriptions(store)
     shown = [{**r, "description": Subscription.from_row(r).describe()} for r in rows]
     click.echo(render_rows(shown, fmt, columns=SUBSCRIPTION_COLUMNS, empty="no subscriptions"))
@@ -136,7 +136,7 @@ FAILED_COLUMNS = (
 @db_option
 def alerts_status(db_path):
     """How many alerts are pending, sent, failed; the failed ones with their last error."""
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         counts = outbox.alert_counts(store)
         failed = outbox.failed_alerts(store)
     echo(", ".join(f"{status} {counts.get(status, 0)}" for status in ("pending", "sent", "failed", "cancelled")))

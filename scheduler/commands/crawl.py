@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipelines.db import open_db
+from pipelines.health import exit_code
 from scheduler.commands.common import select_sources
 from scheduler.crawl import CrawlResult, run_crawls
 from scheduler.options import db_option, sources_option
@@ -44,8 +45,10 @@ def do_crawl(sources, db_path, sources_path, *, jobs=2, settings=None, timeout_s
 def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):
     """Crawl the given sources (default: every enabled one) into the database.
 
-    Prints per source: status, pages fetched, statements found, new and already known,
-    errors. Exits 0 when every source is ok, 1 otherwise.
+    Prints per source: state, pages fetched, statements found, new and already known,
+    errors. Exits 0 only when every source is ok; 1 when any is degraded, blocked,
+    parse-failed, failed, timed out or crashed; 130 when stopped by Ctrl-C or SIGTERM
+    (running crawls are stopped and recorded as interrupted).
 
     Example:
 
@@ -55,6 +58,11 @@ def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):
     registry = load_sources(sources_path)
     chosen = select_sources(registry, source_ids)
     settings = {"COMMUNIQUE_MAX_PAGES": str(max_pages)} if max_pages else None
-    results = do_crawl(chosen, db_path, sources_path, jobs=jobs, settings=settings, timeout_s=timeout_s)
-    if any(not r.ok for r in results):
-        raise SystemExit(1)
+    try:
+        results = do_crawl(chosen, db_path, sources_path, jobs=jobs, settings=settings, timeout_s=timeout_s)
+    except KeyboardInterrupt:
+        click.echo("interrupted: running crawls were stopped and recorded as interrupted", err=True)
+        raise SystemExit(130) from None
+    code = exit_code([r.status for r in results])
+    if code:
+        raise SystemExit(code)

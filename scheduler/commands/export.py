@@ -39,7 +39,7 @@ def export(query, tag, source, country, publisher, language, since, until, min_s
     """
     if fmt == "atom" or not sort:
         sort = "date"
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
                                  language=language, since=since, until=until, min_score=min_score, about=about)
         rows = store.search(query, **filters, sort=sort, limit=limit)

@@ -125,7 +125,7 @@ def search(query, tag, source, country, publisher, language, since, until, min_s
     if sort == "relevance" and not query:
         raise UserError("--sort relevance needs a QUERY")
     sort = sort or ("relevance" if query else "date")
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
                                  language=language, since=since, until=until, min_score=min_score, about=about)
         rows = store.search(query, **filters, sort=sort, limit=limit, offset=offset, collapse_stories=collapse_stories)
@@ -156,7 +156,7 @@ def show(statement_id, fmt, full, show_revisions, db_path):
     \b
         communique show 42 --revisions
     """
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         row = store.get_statement(statement_id)
         if row is None:
             raise UserError(f"no statement with id {statement_id}")

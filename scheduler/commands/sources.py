@@ -45,7 +45,7 @@ def sources(source_ids, check, db_path, sources_path):
         return
     status = {}
     if Path(db_path).exists():
-        with open_db(db_path) as store:
+        with open_db(db_path, readonly=True) as store:
             status = {r["id"]: r for r in store.source_overview()}
     for s in select_sources(registry, source_ids) if source_ids else registry.values():
         r = status.get(s.id, {})

@@ -34,7 +34,7 @@ def stats(query, by, tag, source, country, publisher, language, since, until, mi
     """
     if limit is None and by in ("day", "week"):
         limit = 30
-    with open_db(db_path, create=False) as store:
+    with open_db(db_path, readonly=True) as store:
         filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
                                  language=language, since=since, until=until, min_score=min_score, about=about)
         rows = store.counts(by, query, limit=limit, **filters)

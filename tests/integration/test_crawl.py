@@ -201,20 +201,17 @@ def test_impersonating_fetcher_reads_pages(tmp_path, http_site):
 
 
 def test_unchanged_feed_costs_a_304(tmp_path, http_site):
-    """With the RFC 2616 cache policy a second crawl revalidates the feed instead of refetching it."""
+    """A second crawl revalidates the feed with communique's own validators: 304, no parsing."""
     base = http_site.base_url
     http_site.routes["/rss.php"] = (200, "application/rss+xml", rss(base, [1]))
     http_site.routes["/news/1/"] = (200, "text/html; charset=utf-8", mid_article(1))
-    reg = tmp_path / "sources.toml"
-    reg.write_text(FEED_SOURCE.replace("{base}", base), encoding="utf-8")
-    source = load_sources(reg)["local-feed"]
-    settings = dict(LOCAL_SITE_SETTINGS, HTTPCACHE_ENABLED="True", HTTPCACHE_DIR=str(tmp_path / "cache"))
-    first = run_crawl(source, tmp_path / "c.db", reg, log_dir=tmp_path / "logs", settings=settings)
+    first = crawl(tmp_path, http_site, FEED_SOURCE, "local-feed")
     assert (first.status, first.new) == ("ok", 1)
     http_site.headers_seen.clear()
     http_site.hits.clear()
-    second = run_crawl(source, tmp_path / "c.db", reg, log_dir=tmp_path / "logs", settings=settings)
-    assert (second.status, second.new, second.known) == ("ok", 0, 1), second
+    second = crawl(tmp_path, http_site, FEED_SOURCE, "local-feed")
+    assert (second.status, second.new, second.found) == ("ok", 0, 0), second
+    assert "unchanged since the last crawl" in second.message
     feed_requests = [h for path, h in zip(http_site.hits, http_site.headers_seen) if path == "/rss.php"]
     assert feed_requests and "if-none-match" in feed_requests[0]
     assert "/news/1/" not in http_site.hits
@@ -323,6 +320,9 @@ def test_redirected_article_is_known_next_time(tmp_path, http_site):
     http_site.redirects["/old/1"] = "/news/1/"
     assert crawl(tmp_path, http_site, FEED_SOURCE, "local-feed").new == 1
     http_site.hits.clear()
+    # The feed changed (so it is read again), but its entry is the same redirecting address.
+    http_site.routes["/rss.php"] = (200, "application/rss+xml", rss(base, [1]).replace(b"/news/1/", b"/old/1")
+                                    .replace(b"<title>t</title>", b"<title>t2</title>"))
     second = crawl(tmp_path, http_site, FEED_SOURCE, "local-feed")
     assert (second.new, second.known) == (0, 1)
     assert "/old/1" not in http_site.hits and "/news/1/" not in http_site.hits
@@ -364,20 +364,29 @@ def test_sources_of_one_site_never_crawl_side_by_side(tmp_path, http_site):
 
 
 def test_ctrl_c_stops_running_crawls(tmp_path, http_site):
+    """Ctrl-C stops the running crawl: no process left, its run recorded as interrupted.
+
+    Once flaky: it asserted wall-clock bounds (stopped within 12 s, feed reached within
+    30 s) on a shared, loaded machine, crawled with the polite defaults (1 s delay,
+    AutoThrottle, the HTTP cache written under the repository's data/), and its server
+    slept a fixed 20 s, as long as the test's own wait for the CLI. Now it waits on events,
+    bounds only against a hang, and checks the outcome (tests/integration/test_interrupt.py
+    has the SIGTERM, count, crash and timeout cases).
+    """
+    import os
     import signal
     import subprocess
     import sys
-    import time
-
-    from pipelines.db import open_db as open_store
+    import threading
 
     original = http_site.RequestHandlerClass.do_GET
-    hanging: list[str] = []
+    reached, release = threading.Event(), threading.Event()
 
     def hanging_get(handler):
         if handler.path == "/rss.php":
-            hanging.append(handler.path)
-            time.sleep(20)
+            reached.set()
+            release.wait(120)
+            return
         original(handler)
 
     http_site.RequestHandlerClass.do_GET = hanging_get
@@ -386,20 +395,24 @@ def test_ctrl_c_stops_running_crawls(tmp_path, http_site):
     exe = Path(sys.executable).parent / "communique"
     cli = subprocess.Popen([str(exe), "crawl", "--sources", str(reg), "--db", str(tmp_path / "c.db")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 30
-    while not hanging and time.time() < deadline:
-        time.sleep(0.2)
-    assert hanging, "the crawl never reached the feed"
-    started = time.time()
-    cli.send_signal(signal.SIGINT)
-    cli.communicate(timeout=20)
-    assert time.time() - started < 12
-    assert cli.returncode != 0
-    time.sleep(1)
-    store = open_store(tmp_path / "c.db")
-    statuses = [r["status"] for r in store.db.query("SELECT status FROM crawl_runs")]
-    store.close()
-    assert statuses and "running" not in statuses
+    try:
+        assert reached.wait(120), "the crawl never reached the feed"
+        cli.send_signal(signal.SIGINT)
+        out, err = cli.communicate(timeout=120)  # a hang guard, not a speed requirement
+    finally:
+        release.set()
+        if cli.poll() is None:
+            cli.kill()
+    assert cli.returncode == 130, (out, err)
+    with open_db(tmp_path / "c.db", readonly=True) as store:
+        runs = list(store.db.query("SELECT status, pid FROM crawl_runs"))
+    assert [r["status"] for r in runs] == ["interrupted"]
+    try:
+        os.killpg(runs[0]["pid"], 0)  # the crawl's process group
+        group_left = True
+    except ProcessLookupError:
+        group_left = False
+    assert not group_left
 
 
 def test_pages_that_only_mention_protection_are_not_blocked(tmp_path, http_site):
