@@ -5,8 +5,8 @@ COMMUNIQUE_REMOTE set, the item pipeline is `RemoteItemPipeline`, which turns ea
 into a JSON-safe record for the node's item feed (Scrapyd's `items_dir`) and does nothing
 else. The scheduler reads the feed back (`statement_from_record`) and runs normalize → dedup
 → tag → store on its own machine. The crawl's counters, from which its run status is decided,
-are written into the node's log as one marked line (`REMOTE_STATS_MARKER`), read back by
-`stats_from_log`.
+are written into the node's log as one marked line (`REMOTE_STATS_MARKER`), with the entry
+points' fresh validators, read back by `stats_from_log`.
 
 Scrapy's JSON exporter writes datetimes without their time zone, so the records carry
 ISO 8601 strings, and the time zone of a statement survives the trip.
@@ -63,17 +63,29 @@ def statement_from_record(record: object) -> Statement:
     return Statement(**values)
 
 
-def stats_from_log(text: str) -> tuple[dict, str] | None:
-    """(communique counters, close reason) from a node's crawl log; None when the crawl never
-    got to write them (killed, or it failed before it began)."""
+@dataclasses.dataclass
+class RemoteEnd:
+    """How a crawl on a node ended, as its log says: counters, close reason, entry validators."""
+
+    stats: dict
+    reason: str
+    validators: dict
+
+
+def stats_from_log(text: str) -> RemoteEnd | None:
+    """The end of a node's crawl from its log; None when the crawl never got to write it
+    (killed, or it failed before it began)."""
     for line in reversed(text.splitlines()):
         at = line.find(REMOTE_STATS_MARKER)
         if at < 0:
             continue
         try:
             data = json.loads(line[at + len(REMOTE_STATS_MARKER):])
-            return {STAT + k: v for k, v in data["stats"].items()}, str(data["reason"])
-        except (ValueError, KeyError, TypeError):
+            validators = data.get("validators") or {}
+            if not isinstance(validators, dict) or not all(isinstance(v, dict) for v in validators.values()):
+                validators = {}
+            return RemoteEnd({STAT + k: v for k, v in data["stats"].items()}, str(data["reason"]), validators)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
     return None
 
@@ -85,6 +97,8 @@ class RemoteItemPipeline:
         self.crawler = crawler
         raw = crawler.settings.get("COMMUNIQUE_KNOWN_URLS")
         self.known = set(json.loads(raw)) if raw else set()
+        raw = crawler.settings.get("COMMUNIQUE_ENTRY_VALIDATORS")
+        self.validators = json.loads(raw) if raw else {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -93,12 +107,16 @@ class RemoteItemPipeline:
         return pipeline
 
     def open_spider(self):
-        # The addresses the scheduler has stored: spiders stop paging there, as at home.
-        self.crawler.spider.known_url_checker = lambda url: canonical_url(url) in self.known
+        spider = self.crawler.spider
+        # The addresses the scheduler has stored: spiders stop paging there, as at home; and the
+        # entry points' validators, so an unchanged feed costs a 304 here too (spiders/revalidate.py).
+        spider.known_url_checker = lambda url: canonical_url(url) in self.known
+        spider.entry_validators = self.validators
 
     def process_item(self, item):
         return statement_record(item)
 
     def spider_closed(self, spider, reason):
         stats = {k[len(STAT):]: v for k, v in self.crawler.stats.get_stats().items() if k.startswith(STAT)}
-        logger.info("%s %s", REMOTE_STATS_MARKER, json.dumps({"reason": reason, "stats": stats}, default=str))
+        end = {"reason": reason, "stats": stats, "validators": getattr(spider, "fresh_validators", None) or {}}
+        logger.info("%s %s", REMOTE_STATS_MARKER, json.dumps(end, default=str))

@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 import urllib3
 
 from pipelines.db import open_db
-from pipelines.health import CRASHED, FAILED, TIMEOUT, Tally, judge
+from pipelines.health import CRASHED, FAILED, INTERRUPTED, OK, TIMEOUT, Tally, judge
 from pipelines.lexicon import load_lexicon
 from pipelines.remote import statement_from_record, stats_from_log
 from pipelines.stages import run_stages, statement_stages
@@ -53,8 +53,10 @@ PROJECT = "communique"
 # installed on the node: `pip install communique scrapyd`).
 EGG_PACKAGES = ("spiders", "pipelines")
 POLL_S = 1.0
-# After a cancel, how long Scrapy may take to close (and write its feed) before it is forced.
+# After a cancel, how long Scrapy may take to close (and write its feed) before it is forced:
+# at a timeout, and when the scheduler stops (which must exit within 30 s).
 CANCEL_GRACE_S = 15.0
+STOP_GRACE_S = 5.0
 # The addresses already stored that go with a job, newest first (each is a few dozen bytes;
 # they travel as one command-line setting on the node, which Linux caps at 128 KiB).
 KNOWN_URLS_SENT = 500
@@ -63,7 +65,7 @@ LOCAL_ONLY_SETTINGS = {"COMMUNIQUE_DB", "COMMUNIQUE_SOURCES", "COMMUNIQUE_RUN_ID
                        "LOG_FILE_APPEND", "COMMUNIQUE_CHECK", "COMMUNIQUE_CHECK_REPORT"}
 
 _DEPLOYED: set[tuple[str, str]] = set()  # (node, egg version) deployed by this process
-_LIVE_JOBS: dict[str, tuple[ScrapydNode, str]] = {}  # run id -> (node, job id)
+_LIVE_JOBS: dict[str, tuple[ScrapydNode, threading.Event]] = {}  # run id -> (node, set to stop its job)
 _LIVE_LOCK = threading.Lock()
 
 
@@ -184,7 +186,8 @@ def _one_line(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def job_settings(source: Source, known_urls: list[str], settings: dict | None) -> dict[str, str]:
+def job_settings(source: Source, known_urls: list[str], settings: dict | None,
+                 validators: dict | None = None) -> dict[str, str]:
     """The Scrapy settings a node's job runs with: remote mode, the source, the caller's extras."""
     values = {key: str(value) for key, value in (settings or {}).items() if key not in LOCAL_ONLY_SETTINGS}
     entry = {key: value for key, value in registry_entry(source).items() if key != "runner"}
@@ -192,6 +195,7 @@ def job_settings(source: Source, known_urls: list[str], settings: dict | None) -
         "COMMUNIQUE_REMOTE": "True",
         "COMMUNIQUE_SOURCE_ENTRY": json.dumps(entry, ensure_ascii=False),
         "COMMUNIQUE_KNOWN_URLS": json.dumps(known_urls, ensure_ascii=False),
+        "COMMUNIQUE_ENTRY_VALIDATORS": json.dumps(validators or {}, ensure_ascii=False),
     })
     return values
 
@@ -200,24 +204,29 @@ def run_remote_crawl(source: Source, db_path: Path, run_id: str, log_path: Path,
                      settings: dict | None = None) -> None:
     """Crawl `source` on its Scrapyd node and record the run `run_id` in crawl_runs (never raises
     for the crawl's own failures; a database that cannot be opened is the caller's to report)."""
-    started = time.monotonic()
+    deadline = time.monotonic() + timeout_s
     node = ScrapydNode(source.runner_url)
     log = RunLog(log_path)
     with open_db(db_path) as store:
+        store.close_dead_runs()
         store.upsert_sources([source])
         store.start_run(run_id, source.id, str(log_path))
         known = known_urls(store, source.id)
-    job = None
+        validators = store.entry_validators(source.id)
+    stop = threading.Event()
     try:
         version, egg = build_egg()
         node.deploy(version, egg)
-        job = node.schedule(source.spider, version, {"source": source.id}, job_settings(source, known, settings))
-        log.write(f"dispatched to scrapyd node {node.base_url}: project {PROJECT}, version {version}, job {job}")
         with _LIVE_LOCK:
-            _LIVE_JOBS[run_id] = (node, job)
-        timed_out, entry = wait_for_job(node, job, started + timeout_s)
-        if timed_out:
+            _LIVE_JOBS[run_id] = (node, stop)
+        job = node.schedule(source.spider, version, {"source": source.id},
+                            job_settings(source, known, settings, validators))
+        log.write(f"dispatched to scrapyd node {node.base_url}: project {PROJECT}, version {version}, job {job}")
+        ending, entry = wait_for_job(node, job, deadline, stop)
+        if ending == TIMEOUT:
             log.write(f"timeout after {timeout_s:.0f} s: job {job} cancelled on the node")
+        elif ending == INTERRUPTED:
+            log.write(f"stopping: job {job} cancelled on the node")
         remote_log = b"".join(node.lines(f"/logs/{PROJECT}/{source.spider}/{job}.log"))
         log.write(f"--- the node's crawl log ({len(remote_log)} bytes) ---")
         log.append(remote_log)
@@ -232,31 +241,36 @@ def run_remote_crawl(source: Source, db_path: Path, run_id: str, log_path: Path,
     finally:
         with _LIVE_LOCK:
             _LIVE_JOBS.pop(run_id, None)
-    record_run(db_path, run_id, log, remote_log, outcome, timed_out, timeout_s)
+    record_run(source, db_path, run_id, log, remote_log, outcome, ending, timeout_s)
 
 
-def record_run(db_path: Path, run_id: str, log: RunLog, remote_log: bytes, outcome: StoreOutcome,
-               timed_out: bool, timeout_s: float) -> None:
+def record_run(source: Source, db_path: Path, run_id: str, log: RunLog, remote_log: bytes, outcome: StoreOutcome,
+               ending: str | None, timeout_s: float) -> None:
     """End the run's row as a local crawl's ends: its state from pipelines/health.py's ladder
-    over the node's counters plus what was stored here; new and known as the database holds them."""
-    found = stats_from_log(remote_log.decode("utf-8", "replace"))
-    stats, reason = found if found else ({}, CRASHED)
+    over the node's counters plus what was stored here; new and known as the database holds
+    them; the entry points' validators kept only after a complete, clean read."""
+    end = stats_from_log(remote_log.decode("utf-8", "replace"))
+    stats, reason = (end.stats, end.reason) if end else ({}, CRASHED)
     for name, count in outcome.counts.items():  # the node's spider counts the known addresses it skipped
         stats[STAT + name] = (stats.get(STAT + name) or 0) + count
     if outcome.errors:
         stats[STAT + "errors"] = (stats.get(STAT + "errors") or 0) + outcome.errors
         stats[STAT + "last_errors"] = outcome.last_error
-    if not found:  # the node's crawl died before it could count: only the items to go by
+    if not end:  # the node's crawl died before it could count: only the items to go by
         stats[STAT + "entries"] = outcome.records
     detail = ""
-    if timed_out:
+    if ending == TIMEOUT:
         reason, detail = TIMEOUT, f"cancelled on the node after {timeout_s:.0f} s"
-    elif not found:
+    elif ending == INTERRUPTED:
+        reason = INTERRUPTED
+    elif not end:
         why = _last_error_line(log.path)
         detail = "the crawl on the node ended without its counters" + (f": {why}" if why else "; see the log")
     tally = Tally.from_stats(stats, STAT)
     verdict = judge(tally, stop=reason, detail=detail, degraded_share=config.degraded_share())
     with open_db(db_path) as store:
+        if end and verdict.state == OK and not tally.problems:
+            store.save_entry_validators(source.id, end.validators)
         new, seen = store.run_counts(run_id)
         counts = {"pages": tally.pages, "found": tally.entries, "new": new,
                   "known": max(seen, tally.known + tally.sightings),
@@ -265,25 +279,30 @@ def record_run(db_path: Path, run_id: str, log: RunLog, remote_log: bytes, outco
         store.finish_run(run_id, verdict.state, verdict.reason, **counts)
 
 
-def wait_for_job(node: ScrapydNode, job: str, deadline: float) -> tuple[bool, dict]:
-    """(timed out, the finished job's listing): poll until the job ends; past the deadline,
-    cancel it (Scrapy closes and writes its feed), and once more if it does not end in time."""
+def wait_for_job(node: ScrapydNode, job: str, deadline: float, stop: threading.Event) -> tuple[str | None, dict]:
+    """(None | TIMEOUT | INTERRUPTED, the finished job's listing): poll until the job ends.
+
+    Past the deadline, or when this process stops its crawls (`stop`), cancel it: Scrapy closes
+    and writes its feed; if it has not ended after a grace period, cancel again (Scrapy's
+    forced stop).
+    """
     while True:
         state, entry = node.job_state(job)
         if state in ("finished", "unknown"):
-            return False, entry
-        if time.monotonic() >= deadline:
+            return None, entry
+        if stop.is_set() or time.monotonic() >= deadline:
             break
-        time.sleep(min(POLL_S, max(0.05, deadline - time.monotonic())))
+        stop.wait(min(POLL_S, max(0.05, deadline - time.monotonic())))
+    ending, grace_s = (INTERRUPTED, STOP_GRACE_S) if stop.is_set() else (TIMEOUT, CANCEL_GRACE_S)
     for _ in range(2):
         node.cancel(job)
-        grace_end = time.monotonic() + CANCEL_GRACE_S
+        grace_end = time.monotonic() + grace_s
         while time.monotonic() < grace_end:
             state, entry = node.job_state(job)
             if state in ("finished", "unknown"):
-                return True, entry
+                return ending, entry
             time.sleep(POLL_S / 2)
-    return True, {}
+    return ending, {}
 
 
 class StoreOutcome:
@@ -348,15 +367,11 @@ def known_urls(store, source_id: str, limit: int = KNOWN_URLS_SENT) -> list[str]
 
 
 def cancel_live_jobs() -> None:
-    """Cancel every job this process is waiting for (the scheduler is stopping); their runs
-    are then recorded from what the node sends back, as a stopped crawl."""
+    """Have every remote crawl of this process cancel its job (the process is stopping): each
+    waits for its node to end the job, then stores what came back and records it interrupted."""
     with _LIVE_LOCK:
-        live = list(_LIVE_JOBS.values())
-    for node, job in live:
-        try:
-            node.cancel(job)
-        except RunnerError:
-            pass
+        for _, stop in _LIVE_JOBS.values():
+            stop.set()
 
 
 def _path_of(url: str | None) -> str:

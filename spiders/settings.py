@@ -32,10 +32,12 @@ COMMUNIQUE_ALLOWED_NETWORKS = config.allowed_networks()
 # A crawl on a Scrapyd runner node (scheduler/scrapyd.py) sets these: the item pipeline only yields
 # each statement to the node's item feed (no database, no lexicon on the node; the scheduler's machine
 # runs the stages), the source comes as its registry entry (JSON), and the addresses the scheduler
-# already stored (a JSON list) let the spider stop paging at known statements as a local crawl does.
+# already stored (a JSON list) let the spider stop paging at known statements as a local crawl does,
+# and the entry points' validators (JSON) make its feed requests conditional as at home.
 COMMUNIQUE_REMOTE = False
 COMMUNIQUE_SOURCE_ENTRY = None
 COMMUNIQUE_KNOWN_URLS = None
+COMMUNIQUE_ENTRY_VALIDATORS = None
 # Longer statement texts are cut here (extra["truncated_from"] keeps the original length).
 COMMUNIQUE_MAX_STATEMENT_CHARS = config.max_statement_chars()
 

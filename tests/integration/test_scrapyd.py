@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from pipelines.db import open_db
 from scheduler.cli import LOCAL_SITE_SETTINGS
-from scheduler.crawl import run_crawl
+from scheduler.crawl import run_crawl, stop_live_crawls
 from spiders.sources import load_sources
 from tests.integration.test_crawl import FEED_SOURCE, mid_article, rss
 
@@ -123,6 +124,12 @@ def test_scrapyd_crawl_stores_what_a_local_crawl_stores(tmp_path, http_site, scr
     assert (again.status, again.new, again.known) == ("ok", 1, 3), again
     assert sorted(h for h in http_site.hits if h != "/robots.txt") == ["/news/4/", "/rss.php"]
 
+    # Unchanged since: the node asks for the feed with the validators kept here, and gets a 304.
+    http_site.headers_seen.clear()
+    unchanged = crawl(tmp_path, remote_source, reg, "remote.db")
+    assert (unchanged.status, unchanged.new) == ("ok", 0), unchanged
+    assert any("if-none-match" in h for h in http_site.headers_seen)
+
 
 def test_scrapyd_job_past_its_timeout_is_cancelled_and_recorded_timeout(tmp_path, http_site, scrapyd_node,
                                                                        monkeypatch):
@@ -153,3 +160,24 @@ def test_unreachable_node_is_failed_with_one_line(tmp_path, http_site):
     (run,) = runs(tmp_path / "down.db")
     assert (run["status"], run["message"]) == ("failed", result.message)
     assert not [h for h in http_site.hits if h != "/robots.txt"]
+
+
+def test_stopping_cancels_the_remote_job_and_records_it_interrupted(tmp_path, http_site, scrapyd_node,
+                                                                    monkeypatch):
+    monkeypatch.setattr("scheduler.scrapyd.STOP_GRACE_S", 2.0)
+    feed_site(http_site, [1, 2])
+    source, reg = source_for(tmp_path, http_site, runner=f"scrapyd:{scrapyd_node}")
+    results = []
+    worker = threading.Thread(target=lambda: results.append(crawl(
+        tmp_path, source, reg, "stop.db", timeout_s=120, settings={**LOCAL_SITE_SETTINGS, "DOWNLOAD_DELAY": "30"})))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while "/robots.txt" not in http_site.hits and time.monotonic() < deadline:  # the job is crawling
+        time.sleep(0.1)
+    stop_live_crawls(grace_s=1)
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    (result,) = results
+    assert result.status == "interrupted", result
+    (run,) = runs(tmp_path / "stop.db")
+    assert run["status"] == "interrupted" and run["finished_at"]

@@ -47,6 +47,9 @@ def test_counters_read_from_the_last_marked_log_line():
         '"stats": {"pages": 4, "entries": 3}}\n'
         "2024-10-10 [scrapy.core.engine] INFO: Spider closed (finished)\n"
     )
-    assert stats_from_log(log) == ({"communique/pages": 4, "communique/entries": 3}, "finished")
+    end = stats_from_log(log)
+    assert (end.stats, end.reason, end.validators) == ({"communique/pages": 4, "communique/entries": 3}, "finished", {})
+    with_validators = log.replace('"finished", ', '"finished", "validators": {"https://e.org/rss": {"etag": "x"}}, ')
+    assert stats_from_log(with_validators).validators == {"https://e.org/rss": {"etag": "x"}}
     assert stats_from_log("no marker here\n") is None
     assert stats_from_log(f"x {REMOTE_STATS_MARKER} {{broken\n") is None
