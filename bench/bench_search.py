@@ -7,7 +7,7 @@ Targets (issue #12, at 1,000,000 statements): full-text p50 <= 30 ms, p95 <= 100
 
 The database is built once through the real schema (`pipelines.db.open_db`, so every
 migration and FTS trigger applies) and cached at /tmp/communique-bench-<N>.db (or --db):
-N statements of ~3 KB glued from the real evaluation passages (tests/data/coe_eval.jsonl:
+N statements of ~3 KB glued from the real evaluation passages (tests/data/coe_eval/dev/:
 en, de, uk, ru, fr) plus a long tail of rare words, from 20 sources over ten years, ~10%
 tagged `coe`, 3% without a publication date. Rows go in with bulk inserts inside one
 transaction (the triggers keep FTS current), which is how a backfill would look.
@@ -39,7 +39,7 @@ import pipelines.db
 import pipelines.search_plan
 from pipelines.db import open_db
 
-EVAL = ROOT / "tests" / "data" / "coe_eval.jsonl"
+EVAL = ROOT / "tests" / "data" / "coe_eval" / "dev"  # the development part: no held-out text is reused
 SIZE = 3000
 SOURCES = [  # id, publisher, country, language
     *[(f"mfa-{c}-{lang}", "ministry", c.upper(), lang) for c in ("ru", "ua", "fr", "de", "pl")
@@ -52,9 +52,10 @@ TAGS = [("coe", 0.10), ("pace", 0.03), ("echr_court", 0.02), ("cpt", 0.005), ("g
 
 def _passages() -> dict[str, list[str]]:
     by_lang: dict[str, list[str]] = {}
-    for line in EVAL.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        by_lang.setdefault(row["language"], []).append(row["text"])
+    for path in sorted(EVAL.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            by_lang.setdefault(row["language"], []).append(row["text"])
     return by_lang
 
 

@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import quote
 
-from sqlite_utils import Database, Migrations
-
-from pipelines import linking, nearcopy
 from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
 from pipelines.outbox import queue_alerts
 from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
+from pipelines.sqlite_utils_lean import Database, Migrations
 from spiders import config
 from spiders.errors import QueryError, StorageError
 
@@ -346,6 +344,32 @@ def _m0005(db: Database) -> None:
             score REAL,
             linked_at TEXT NOT NULL)"""
     )
+
+
+@migrations(name="0006_health")
+def _m0006(db: Database) -> None:
+    """Health notices (#10): one row per health email due to the admin, sent like the outbox.
+
+    The run that made a source reach N failures (or recover) owns its notice, and a run owns
+    at most one of each kind, so a notice is never queued twice; it is marked sent only after
+    the mail server accepted it, so a server that is down delays it, never loses it.
+    """
+    db.execute(
+        """CREATE TABLE health_notices (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,             -- failing, recovered
+            run_id TEXT NOT NULL,           -- the crawl run that made it due
+            failures INTEGER NOT NULL,      -- failing runs in a row when it was queued
+            message TEXT,                   -- that run's own message
+            status TEXT NOT NULL DEFAULT 'pending',   -- pending, sent
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            UNIQUE (run_id, kind))"""
+    )
+    db.execute("CREATE INDEX idx_health_notices_status ON health_notices(status, id)")
 
 
 # --- connection ----------------------------------------------------------------------
@@ -699,6 +723,9 @@ class Store:
 
     def _save(self, db: Database, item, now: str, run_id: str | None) -> tuple[str, int]:
         """`save` inside the caller's write transaction (pipelines/linking.py decides where it belongs)."""
+        # Imported by the first write: reading commands never need MinHash, numpy or URL rules.
+        from pipelines import linking, nearcopy
+
         same = linking.same_statement(db, item)
         if same is not None:
             existing, how = same
@@ -1060,7 +1087,7 @@ class Store:
         translations = [m for m in members if m["relation"] == "translation"]
         coverage = [m for m in members if m["story_role"] == "coverage"]
         others = [m for m in members if m["id"] != lead_id and m not in translations and m not in coverage]
-        return {"story_id": story_id, "statement_id": lead_id, "translations": translations,
+        return {"story_id": story_id, "statement_id": lead_id, "lead": lead, "translations": translations,
                 "coverage": coverage, "others": others, "size": len(members)}
 
     def source_overview(self) -> list[dict]:
@@ -1093,6 +1120,18 @@ class Store:
         """When each source's latest crawl started (any outcome), so a restarted scheduler keeps its cadence."""
         rows = self.db.execute("SELECT source, max(started_at) FROM crawl_runs GROUP BY source").fetchall()
         return {source: datetime.fromisoformat(started) for source, started in rows if started}
+
+
+    def source_history(self, source: str, *, runs: int = 50, statements: int = 50) -> tuple[list[dict], list[datetime]]:
+        """A source's latest crawl runs (id, started_at, status, message; oldest first) and the
+        dates of its latest statements (published, else first seen): what its health is read from."""
+        run_rows = list(self.db.query(
+            "SELECT id, started_at, status, message FROM crawl_runs WHERE source = ? "
+            "ORDER BY started_at DESC, rowid DESC LIMIT ?", [source, runs]))
+        dates = self.db.execute(
+            f"SELECT {SORT_KEY} FROM statements WHERE source = ? ORDER BY {SORT_KEY} DESC LIMIT ?",
+            [source, statements]).fetchall()
+        return run_rows[::-1], [datetime.fromisoformat(d) for (d,) in dates if d]
 
 
 def collapse_by_story(rows: list[dict]) -> list[dict]:

@@ -22,7 +22,6 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from pipelines.textnorm import fold_for_matching
 
@@ -116,6 +115,9 @@ def signature(text: str, settings: NearCopySettings = DEFAULTS) -> Signature | N
     grams = shingles(text, settings.shingle_words)
     if len(grams) < settings.min_shingles:
         return None
+    # datasketch pulls in scipy (~0.3 s): imported when a text is first stored, not by every command.
+    from datasketch import MinHash
+
     if settings.num_perm not in _PERMUTATIONS:
         _PERMUTATIONS[settings.num_perm] = MinHash(num_perm=settings.num_perm, seed=_SEED, scheme=_SCHEME).permutations
     # CRC-32 of each shingle (stable across processes and versions, three times faster than

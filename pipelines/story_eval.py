@@ -179,7 +179,7 @@ def evaluate(pairs: list[dict], *, assume_dates: bool = False) -> Scores:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    paths = [Path(p) for p in argv] or [Path(__file__).resolve().parent.parent / "tests/data/stories/test.jsonl"]
+    paths = [Path(p) for p in argv] or [config.CODE_ROOT / "tests" / "data" / "stories" / "test.jsonl"]
     pairs = [p for path in paths for p in load_pairs(path)]
     dated = sum(1 for p in pairs if p["a"].get("published_at") and p["b"].get("published_at"))
     print(f"{len(pairs)} pairs from {', '.join(map(str, paths))} ({dated} with both dates)")

@@ -7,6 +7,7 @@ dead site) are printed as one line; the exit code says whether everything worked
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import tempfile
@@ -16,17 +17,8 @@ from pathlib import Path
 
 import click
 
-from scheduler.commands.alerts import alerts, subscribe, subscriptions, unsubscribe
 from scheduler.commands.common import UserError
-from scheduler.commands.crawl import crawl
-from scheduler.commands.demo import LOCAL_SITE_SETTINGS, demo  # noqa: F401 (tests import it from here)
-from scheduler.commands.export import export
-from scheduler.commands.query import search, show
-from scheduler.commands.schedule import schedule_cmd
-from scheduler.commands.serve import serve
-from scheduler.commands.sources import extract, sources
-from scheduler.commands.stats import stats
-from scheduler.tag_commands import retag_cmd, tag_cmd, tag_eval_cmd
+from scheduler.lazy_commands import LazyCommands
 from spiders import config
 from spiders.errors import CommuniqueError
 
@@ -49,6 +41,11 @@ class Cli(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit,
                 KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`communique show 1 | head`): nothing more to say, and no bug.
+            # Point stdout at /dev/null so the interpreter's last flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -73,7 +70,29 @@ def _report_bug(exc: Exception) -> str:
     return f"internal error (a bug in communique, please report it): {type(exc).__name__}: {detail} ({where})"
 
 
-@click.group(cls=Cli)
+# Each command's module, imported when the command runs (scheduler/lazy_commands.py says why).
+COMMANDS = {
+    "crawl": "scheduler.commands.crawl:crawl",
+    "search": "scheduler.commands.query:search",
+    "show": "scheduler.commands.query:show",
+    "sources": "scheduler.commands.sources:sources",
+    "extract": "scheduler.commands.sources:extract",
+    "demo": "scheduler.commands.demo:demo",
+    "stats": "scheduler.commands.stats:stats",
+    "export": "scheduler.commands.export:export",
+    "serve": "scheduler.commands.serve:serve",
+    "tag": "scheduler.tag_commands:tag_cmd",
+    "retag": "scheduler.tag_commands:retag_cmd",
+    "tag-eval": "scheduler.tag_commands:tag_eval_cmd",
+    "subscribe": "scheduler.commands.alerts:subscribe",
+    "unsubscribe": "scheduler.commands.alerts:unsubscribe",
+    "subscriptions": "scheduler.commands.alerts:subscriptions",
+    "alerts": "scheduler.commands.alerts:alerts",
+    "schedule": "scheduler.commands.schedule:schedule_cmd",
+}
+
+
+@click.group(cls=Cli, commands=LazyCommands(COMMANDS))
 @click.version_option(package_name="communique")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error instead of one line.")
 @click.pass_context
@@ -86,6 +105,10 @@ def main():
     cli(prog_name="communique")
 
 
-for _command in (crawl, search, show, sources, extract, demo, stats, export, serve, tag_cmd, retag_cmd, tag_eval_cmd,
-                 subscribe, unsubscribe, subscriptions, alerts, schedule_cmd):
-    cli.add_command(_command)
+def __getattr__(name: str):
+    """`from scheduler.cli import LOCAL_SITE_SETTINGS` (tests, bench) without importing the demo at start-up."""
+    if name == "LOCAL_SITE_SETTINGS":
+        from scheduler.commands.demo import LOCAL_SITE_SETTINGS
+
+        return LOCAL_SITE_SETTINGS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

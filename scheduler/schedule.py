@@ -48,18 +48,28 @@ def job_id(source: Source) -> str:
 
 
 def after_crawl(result: CrawlResult, db_path: Path) -> None:
-    """Called after every scheduled crawl, whatever its outcome: send the alerts that are due.
+    """Called after every scheduled crawl, whatever its outcome: send the alerts that are due,
+    and the admin's health email when this crawl made one due (scheduler/alerts/health.py).
 
     The crawl has just stored its statements and queued their alerts in the outbox (in the same
-    transactions). A mail server that is down leaves them pending for the next round.
+    transactions). A mail server that is down leaves them, and health notices, pending for the
+    next round.
     """
     from pipelines.db import open_db
+    from scheduler.alerts import health as health_mail
     from scheduler.alerts.sender import send_pending
 
     with open_db(db_path) as store:
-        report = send_pending(store)
-    if report.sent or report.retrying or report.failed:
-        log.info("alerts after %s: %s", result.source, report.line())
+        try:
+            report = send_pending(store)
+            if report.sent or report.retrying or report.failed:
+                log.info("alerts after %s: %s", result.source, report.line())
+        finally:  # the admin hears about a failing source even when alert delivery had trouble
+            health = health_mail.after_crawl(store, result.source)
+    if health.error:
+        log.warning("health mail after %s: %s", result.source, health.line())
+    elif health.sent:
+        log.info("health mail after %s: %s", result.source, health.line())
 
 
 class CrawlGate:
@@ -271,15 +281,19 @@ def serve(scheduler: BlockingScheduler, runner: CrawlRunner, *, grace_s: float =
 
 
 def run_once(runner: CrawlRunner, sources: list[Source], *, now: datetime | None = None,
-             grace_s: float = DEFAULT_GRACE_S) -> list[CrawlResult]:
+             grace_s: float = DEFAULT_GRACE_S,
+             on_due: Callable[[list[Source]], None] | None = None) -> list[CrawlResult]:
     """Crawl every due source once (at most N at once, one per site); their results, in order.
 
     Sources that are not due are left alone, so `--once` from cron every few minutes keeps
     each source on its own schedule. SIGTERM/SIGINT stop it like the long-running scheduler.
+    `on_due` hears which sources are due before any starts (for progress).
     """
     with open_db(runner.db_path) as store:
         last_starts = store.last_run_starts()
     due = cadence.due_sources([s for s in sources if s.enabled], last_starts, now or datetime.now(UTC))
+    if on_due:
+        on_due(due)
     results: dict[str, CrawlResult | None] = {}
 
     def crawl(source_id: str) -> None:

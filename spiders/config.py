@@ -125,6 +125,16 @@ def smtp_settings() -> dict:
     }
 
 
+def admin_email() -> str | None:
+    """Where health emails go (a source failing N times in a row, and its recovery); none: not sent."""
+    return env("COMMUNIQUE_ADMIN_EMAIL")
+
+
+def health_failures() -> int:
+    """Failing crawls in a row after which a source's health email goes out (default 3)."""
+    return env_int("COMMUNIQUE_HEALTH_FAILURES", 3, minimum=1)
+
+
 def crawl_jobs() -> int:
     """Crawls the scheduler runs at once at most (`--jobs` overrides it)."""
     return env_int("COMMUNIQUE_JOBS", 2, minimum=1)

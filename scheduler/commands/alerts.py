@@ -11,8 +11,6 @@ import click
 from pipelines import outbox
 from pipelines.db import open_db, utcnow
 from pipelines.subscriptions import Subscription, check, normalize_address
-from scheduler.alerts.mailer import Mailer, SmtpSettings
-from scheduler.alerts.sender import send_pending
 from scheduler.commands.common import UserError
 from scheduler.options import db_option
 from scheduler.output import Column, echo, format_option, render_rows
@@ -116,6 +114,8 @@ def alerts():
 @db_option
 def alerts_send(dry_run, db_path):
     """Send every due alert (one mail per story; digests at their hour). Exits 1 if any is left unsent."""
+    from scheduler.alerts.sender import send_pending  # Jinja templates: only the commands that send mail
+
     with open_db(db_path, create=False) as store:
         report = send_pending(store, dry_run=dry_run)
     echo(report.line())
@@ -149,6 +149,8 @@ def alerts_status(db_path):
 @click.argument("address")
 def alerts_test(address):
     """Send one test mail to ADDRESS and report the mail server's answer."""
+    from scheduler.alerts.mailer import Mailer, SmtpSettings
+
     settings = SmtpSettings.from_env()
     message = EmailMessage()
     message["From"] = settings.sender

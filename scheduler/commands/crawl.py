@@ -12,10 +12,11 @@ from scheduler.commands.common import select_sources
 from scheduler.crawl import CrawlResult, run_crawls
 from scheduler.options import db_option, sources_option
 from scheduler.output import echo
+from scheduler.progress import CrawlProgress
 from spiders.sources import load_sources
 
 
-def print_result(r: CrawlResult) -> None:
+def result_line(r: CrawlResult) -> str:
     """One line per finished source: status, counts, and the reason when it is not ok."""
     line = (
         f"{r.source:<24} {r.status:<13} pages {r.pages:>3}  found {r.found:>3}  new {r.new:>3}  "
@@ -23,16 +24,22 @@ def print_result(r: CrawlResult) -> None:
     )
     if r.message:
         line += f"  - {r.message}"
-    echo(line)
+    return line
+
+
+def print_result(r: CrawlResult) -> None:
+    echo(result_line(r))
 
 
 def do_crawl(sources, db_path, sources_path, *, jobs=2, settings=None, timeout_s=None) -> list[CrawlResult]:
-    """Crawl and print one line per source as each finishes."""
+    """Crawl, printing one line per source as each finishes, and the progress (scheduler/progress.py)."""
     open_db(db_path).close()  # fail fast, once, on an unwritable path
     kwargs = {"settings": settings}
     if timeout_s:
         kwargs["timeout_s"] = timeout_s
-    return run_crawls(sources, Path(db_path), Path(sources_path), jobs=jobs, on_result=print_result, **kwargs)
+    with CrawlProgress(len(sources)) as progress:
+        return run_crawls(sources, Path(db_path), Path(sources_path), jobs=jobs,
+                          on_result=lambda r: progress.finished(r, result_line(r)), **kwargs)
 
 
 @click.command()
@@ -46,9 +53,10 @@ def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):
     """Crawl the given sources (default: every enabled one) into the database.
 
     Prints per source: state, pages fetched, statements found, new and already known,
-    errors. Exits 0 only when every source is ok; 1 when any is degraded, blocked,
-    parse-failed, failed, timed out or crashed; 130 when stopped by Ctrl-C or SIGTERM
-    (running crawls are stopped and recorded as interrupted).
+    errors; on a terminal a live progress bar (sources done, pages, new statements), else
+    one `progress` line on stderr per finished source. Exits 0 only when every source is
+    ok; 1 when any is degraded, blocked, parse-failed, failed, timed out or crashed; 130
+    when stopped by Ctrl-C or SIGTERM (running crawls are stopped and recorded as interrupted).
 
     Example:
 

@@ -190,6 +190,8 @@ def show(statement_id, fmt, full, show_revisions, db_path):
             echo(f"  [{one_line(where)}] {one_line(e['snippet'])}")
     if row["revisions"]:
         echo(f"revisions: {len(row['revisions'])} versions" + ("" if show_revisions else " (--revisions: the diffs)"))
+        for version in row["revisions"]:
+            echo(f"  revision {version['number']:<3} {_when(version['fetched_at'])}  {_edit_size(version)}")
     echo("")
     if show_revisions:
         _show_revisions(row["revisions"])
@@ -206,6 +208,10 @@ def _show_story(row: dict) -> None:
         return
     echo(f"story #{story['story_id']} ({story['size']} statements"
          + (f"; about statement {story['statement_id']}" if story["statement_id"] != row["id"] else "") + "):")
+    lead = story.get("lead")
+    if lead and lead["id"] != row["id"]:  # what a report or translation is about, by name
+        echo(f"  {'statement':<11} #{lead['id']} [{lead['language'] or '--'}] {one_line(lead['title'])} "
+             f"({lead['source']})")
     for label, members in (("translation", story["translations"]), ("coverage", story["coverage"]),
                            ("also", story["others"])):
         for m in members:
@@ -214,6 +220,18 @@ def _show_story(row: dict) -> None:
             how = m["relation"] if m["relation"] and m["relation"] != label else ""
             echo(f"  {label:<11} #{m['id']} [{m['language'] or '--'}] {one_line(m['title'])} "
                  f"({m['source']}{', ' + how if how else ''})")
+
+
+def _when(stamp: str | None) -> str:
+    return (stamp or "")[:16].replace("T", " ") or "date unknown"
+
+
+def _edit_size(version: dict) -> str:
+    """How much a version changed the one before: the first is the text as first read."""
+    if version["number"] == 1 or version["words_changed"] is None:
+        return "as first read"
+    return (f"{'substantive' if version['substantive'] else 'minor'}: {version['words_changed']} words changed"
+            + (f" ({version['share_changed']:.0%} of the text)" if version.get("share_changed") is not None else ""))
 
 
 def _show_revisions(versions: list[dict]) -> None:

@@ -11,6 +11,8 @@ import click
 from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult
 from scheduler.options import db_option, sources_option
+from scheduler.output import echo
+from scheduler.progress import CrawlProgress
 from scheduler.schedule import (
     DEFAULT_GRACE_S,
     CrawlRunner,
@@ -29,10 +31,14 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _print_result(r: CrawlResult) -> None:
+def _result_line(r: CrawlResult) -> str:
     line = (f"{_stamp()} {r.source:<24} {r.status:<13} pages {r.pages:>3}  found {r.found:>3}  new {r.new:>3}  "
             f"known {r.known:>3}  errors {r.errors:>2}")
-    click.echo(line + (f"  - {r.message}" if r.message else ""))
+    return line + (f"  - {r.message}" if r.message else "")
+
+
+def _print_result(r: CrawlResult) -> None:
+    echo(_result_line(r))
 
 
 @click.command("schedule")
@@ -55,7 +61,9 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
     a second one refuses to start. SIGTERM or Ctrl-C: no new crawl starts, running crawls
     get --grace seconds, then are terminated; the process exits.
 
-    With --once, crawl the sources that are due now and exit (1 if any crawl failed).
+    With --once, crawl the sources that are due now and exit (1 if any crawl failed);
+    on a terminal with a live progress bar (sources done, pages, new statements), else
+    with one `progress` line on stderr per finished crawl.
 
     Example:
 
@@ -72,7 +80,10 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
         runner = CrawlRunner(enabled, db_path, sources_path, jobs=jobs, timeout_s=timeout_s,
                              on_result=_print_result)
         if once:
-            results = run_once(runner, enabled, grace_s=grace_s)
+            with CrawlProgress(what="due sources") as progress:
+                runner.on_result = lambda r: progress.finished(r, _result_line(r))
+                results = run_once(runner, enabled, grace_s=grace_s,
+                                   on_due=lambda due: progress.set_total(len(due)))
             if not results:
                 click.echo("no source is due")
             if any(not r.ok for r in results):

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
 from pipelines.db import open_db
+from scheduler import source_status
 from scheduler.commands.common import UserError, select_sources
 from scheduler.options import db_option, sources_option
-from scheduler.output import echo, one_line, render_json
+from scheduler.output import echo, format_option, one_line, render_json, render_rows
+from spiders import config
 from spiders.sources import load_sources
 
 
 @click.command()
 @click.argument("source_ids", nargs=-1)
 @click.option("--check", is_flag=True, help="Live check: fetch one feed/listing page and one article per source.")
+@format_option()
 @db_option
 @sources_option
-def sources(source_ids, check, db_path, sources_path):
-    """The source registry with each source's last crawl and its state.
+def sources(source_ids, check, fmt, db_path, sources_path):
+    """Every source with its schedule, last run and its state, next run, last new statement and health.
+
+    Health counts failing crawls in a row (the admin is mailed at 3, see
+    COMMUNIQUE_ADMIN_EMAIL) and says when a source has been quiet for longer than usual
+    (no new statement for 3 times its usual gap). Sources the database holds but the
+    registry does not name (e.g. the demo's) are listed too.
 
     With --check (needs internet), fetch one feed or listing page and one article of each
     given source (default: all enabled), store nothing, and say what was found or whether
@@ -29,6 +38,8 @@ def sources(source_ids, check, db_path, sources_path):
     Example:
 
     \b
+        communique sources
+        communique sources mid-ru-en --format json
         communique sources --check mid-ru-en
     """
     registry = load_sources(sources_path)
@@ -43,20 +54,19 @@ def sources(source_ids, check, db_path, sources_path):
         if bad:
             raise SystemExit(1)
         return
-    status = {}
+    now = datetime.now(UTC)
+    threshold = config.health_failures()
     if Path(db_path).exists():
         with open_db(db_path, readonly=True) as store:
-            status = {r["id"]: r for r in store.source_overview()}
-    for s in select_sources(registry, source_ids) if source_ids else registry.values():
-        r = status.get(s.id, {})
-        flags = ("" if s.enabled else " disabled") + ("" if s.verified else " unverified")
-        last = r.get("last_status") or "never crawled"
-        when = (r.get("last_run") or "")[:16].replace("T", " ")
-        line = f"{s.id:<24} {s.spider:<8} {s.language:<3} {r.get('statements', 0):>5} stmts {r.get('coe', 0):>4} coe  "
-        line += f"{last}{' ' + when if when else ''}{flags}"
-        if r.get("last_message") and last != "ok":
-            line += f"  - {r['last_message']}"
-        echo(line)
+            if source_ids:
+                known = set(registry) | {r["id"] for r in store.source_overview()}
+                select_sources(dict.fromkeys(known), source_ids)  # one-line error for an unknown id
+            rows = source_status.collect(store, registry, list(source_ids), now, threshold)
+    else:
+        select_sources(registry, source_ids) if source_ids else None
+        rows = source_status.collect(None, registry, list(source_ids), now, threshold)
+    click.echo(render_rows(rows, fmt, columns=source_status.columns(now), fields=source_status.FIELDS,
+                           detail=source_status.detail, empty="no sources"))
 
 
 @click.command()

@@ -135,3 +135,13 @@ def test_a_substantive_edit_mails_only_update_subscribers(store, smtp_server):
     assert report.sent == 1
     last = smtp_server.messages[-1]
     assert last["To"] == "editor@example.org"
+
+
+def test_a_translation_arriving_after_the_alert_mails_nothing_more(store, smtp_server):
+    subscribe(store, tags=["coe"])
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW))
+    assert send_pending(store, smtp(smtp_server)).sent == 1
+    store.save(item("mfa-ua-uk", "https://mfa.gov.ua/news/statement-on-the-register-of-damage",
+                    T.STATEMENT_UK_TITLE, T.STATEMENT_UK, at=NOW + timedelta(hours=1), language="uk"))
+    assert send_pending(store, smtp(smtp_server)).sent == 0
+    assert len(smtp_server.messages) == 1
