@@ -164,10 +164,10 @@ def stop_live_crawls(grace_s: float = STOP_GRACE_S, hurry: threading.Event | Non
         live = list(_LIVE)
         for proc in live:
             proc.stopped_for = proc.stopped_for or INTERRUPTED
+    remote = sys.modules.get("scheduler.scrapyd")  # loaded only once a crawl went to a Scrapyd node
+    if remote:
+        remote.cancel_live_jobs()  # each such crawl has its job cancelled there, and records it interrupted
     terminate(live, grace_s, hurry)
-    from scheduler.scrapyd import cancel_live_jobs  # crawls on Scrapyd nodes: cancelled there
-
-    cancel_live_jobs()
 
 
 @contextmanager
