@@ -372,6 +372,14 @@ def _m0006(db: Database) -> None:
     db.execute("CREATE INDEX idx_health_notices_status ON health_notices(status, id)")
 
 
+@migrations(name="0008_run_counts")
+def _m0008(db: Database) -> None:
+    """The rest of a run's counts (issue #10): statements revised, duplicates (the same or nearly the same
+    text seen at another address: sightings), and bytes downloaded."""
+    for column in ("revised", "duplicates", "bytes"):
+        db.execute(f"ALTER TABLE crawl_runs ADD COLUMN {column} INTEGER DEFAULT 0")
+
+
 # --- connection ----------------------------------------------------------------------
 def busy_timeout_s() -> int:
     return config.db_busy_timeout()
@@ -604,7 +612,7 @@ class Store:
             )
 
     def finish_run(self, run_id: str, status: str, message: str = "", **counts: int) -> None:
-        cols = [c for c in ("pages", "found", "new", "known", "errors") if c in counts]
+        cols = [c for c in ("pages", "found", "new", "known", "errors", "revised", "duplicates", "bytes") if c in counts]
         sets = "".join(f", {c} = ?" for c in cols)
         with self.write() as db:
             db.execute(
