@@ -396,6 +396,14 @@ def _m0007(db: Database) -> None:
     db.execute("ALTER TABLE crawl_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'crawl'")  # crawl, recheck
 
 
+@migrations(name="0008_run_counts")
+def _m0008(db: Database) -> None:
+    """The rest of a run's counts (issue #10): statements revised, duplicates (the same or nearly the same
+    text seen at another address: sightings), and bytes downloaded."""
+    for column in ("revised", "duplicates", "bytes"):
+        db.execute(f"ALTER TABLE crawl_runs ADD COLUMN {column} INTEGER DEFAULT 0")
+
+
 # --- connection ----------------------------------------------------------------------
 def busy_timeout_s() -> int:
     return config.db_busy_timeout()
@@ -628,7 +636,7 @@ class Store:
             )
 
     def finish_run(self, run_id: str, status: str, message: str = "", **counts: int) -> None:
-        cols = [c for c in ("pages", "found", "new", "known", "errors") if c in counts]
+        cols = [c for c in ("pages", "found", "new", "known", "errors", "revised", "duplicates", "bytes") if c in counts]
         sets = "".join(f", {c} = ?" for c in cols)
         with self.write() as db:
             db.execute(

@@ -8,7 +8,9 @@ Two modes, one stage list:
 * a crawl: the store stage writes to the database in batches (pipelines/writer.py) and the
   run is recorded in crawl_runs (pipelines/storage.py, the run bookkeeping);
 * `sources --check` (COMMUNIQUE_CHECK): the check report takes the store stage's place,
-  nothing is stored or known, and the report is written when the spider closes.
+  nothing is stored or known, and the report is written when the spider closes;
+* a crawl on a Scrapyd runner node (COMMUNIQUE_REMOTE): pipelines/remote.py only yields each
+  statement to the node's item feed; the scheduler's machine runs the stages on them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from scrapy.utils.defer import deferred_from_coro
 from pipelines import rechecks
 from pipelines.check import CheckReport
 from pipelines.db import open_db
+from pipelines.remote import RemoteItemPipeline
 from pipelines.stages import run_stages, statement_stages
 from pipelines.storage import StoragePipeline
 from pipelines.tagging import load_lexicon
@@ -46,6 +49,9 @@ class StatementPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if crawler.settings.getbool("COMMUNIQUE_REMOTE"):
+            # On a Scrapyd node: records to the item feed, the stages run on the scheduler's machine.
+            return RemoteItemPipeline.from_crawler(crawler)
         pipeline = cls(crawler)
         if pipeline.check:
             crawler.signals.connect(pipeline.write_report, signal=signals.spider_closed)

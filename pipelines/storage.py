@@ -89,6 +89,9 @@ class StoragePipeline:
                 new=new,
                 known=max(seen, get("known") + get("sightings")),
                 errors=get("errors") + get("blocked") + get("parse_failed"),
+                revised=get("revisions"),
+                duplicates=get("sightings"),
+                bytes=int(stats.get("downloader/response_bytes", 0) or 0),
             )
         finally:
             self.store.close()

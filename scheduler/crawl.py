@@ -164,6 +164,9 @@ def stop_live_crawls(grace_s: float = STOP_GRACE_S, hurry: threading.Event | Non
         live = list(_LIVE)
         for proc in live:
             proc.stopped_for = proc.stopped_for or INTERRUPTED
+    remote = sys.modules.get("scheduler.scrapyd")  # loaded only once a crawl went to a Scrapyd node
+    if remote:
+        remote.cancel_live_jobs()  # each such crawl has its job cancelled there, and records it interrupted
     terminate(live, grace_s, hurry)
 
 
@@ -219,6 +222,16 @@ def run_crawl(
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log_path = log_dir / f"{source.id}-{stamp}-{run_id[:8]}.log"
+    if source.runner:  # crawled on a Scrapyd node, stored here (scheduler/scrapyd.py)
+        from scheduler.scrapyd import run_remote_crawl
+
+        if _STOPPING.is_set():
+            return CrawlResult(source.id, INTERRUPTED, message="stopped before it began", log_path=str(log_path))
+        try:
+            run_remote_crawl(source, Path(db_path), run_id, log_path, timeout_s=timeout_s, settings=settings)
+        except StorageError as exc:
+            return CrawlResult(source.id, FAILED, message=str(exc), log_path=str(log_path))
+        return _read_result(source, db_path, run_id, log_path, 0, None, timeout_s, "")
     cmd = crawl_command(source, Path(db_path).resolve(), Path(sources_path).resolve(), run_id, log_path, settings)
     try:
         returncode, stopped_for, stderr_text = run_scrapy(cmd, timeout_s)

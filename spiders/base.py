@@ -22,7 +22,7 @@ from spiders.extract import Article, challenge_reason, extract_article, is_real_
 from spiders.failures import failure_reason
 from spiders.items import STAT, Statement
 from spiders.revalidate import ENTRY, EntryUnchanged
-from spiders.sources import Source, SourcesError, load_sources
+from spiders.sources import Source, SourcesError, load_sources, source_from_entry
 
 MAX_STATEMENT_CHARS = 200_000
 RECEIVED = "communique_bytes_received"
@@ -55,7 +55,12 @@ class SourceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if not spider.source_id:
             raise SourcesError(f"spider {cls.name!r} needs a source: scrapy crawl {cls.name} -a source=ID")
-        registry = load_sources(crawler.settings.get("COMMUNIQUE_SOURCES"))
+        entry = crawler.settings.get("COMMUNIQUE_SOURCE_ENTRY")  # a remote job carries its source's entry
+        if entry:
+            one = source_from_entry(entry)
+            registry = {one.id: one}
+        else:
+            registry = load_sources(crawler.settings.get("COMMUNIQUE_SOURCES"))
         if spider.source_id not in registry:
             raise SourcesError(f"unknown source {spider.source_id!r} (see communique sources)")
         spider.source = registry[spider.source_id]

@@ -174,6 +174,13 @@ def db_busy_timeout() -> int:
     return env_int("COMMUNIQUE_DB_BUSY_TIMEOUT", 30, minimum=1)
 
 
+def scrapyd_auth() -> tuple[str, str] | None:
+    """(user, password) for Scrapyd runner nodes protected by HTTP basic auth (Scrapyd's
+    `username`/`password`), from COMMUNIQUE_SCRAPYD_USER / COMMUNIQUE_SCRAPYD_PASSWORD; None without."""
+    user = env("COMMUNIQUE_SCRAPYD_USER")
+    return (user, env("COMMUNIQUE_SCRAPYD_PASSWORD", "")) if user else None
+
+
 # --- re-checking recent statements for edits (#9) ------------------------------------------
 RECHECK_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DEFAULT_RECHECK_AFTER = "1h,6h,1d,3d,7d"

@@ -67,3 +67,8 @@ class EmptyStatement(CommuniqueError, ValueError):
 class QueryError(CommuniqueError, ValueError):
     """Raised when a search query or filter cannot be run: malformed full-text syntax, an unknown tag,
     source or language (the message names the known ones)."""
+
+
+class RunnerError(CommuniqueError):
+    """Raised when a source's Scrapyd runner node cannot be reached, or refuses or fails a request
+    (deploy, schedule, job status, cancel, item feed); the crawl is then recorded `failed` with it."""

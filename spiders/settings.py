@@ -29,6 +29,15 @@ COMMUNIQUE_CONTACT = config.contact()
 COMMUNIQUE_DEGRADED_SHARE = config.degraded_share()
 # Networks exempt from the private-address guard (spiders/netguard.py); empty: only the public web.
 COMMUNIQUE_ALLOWED_NETWORKS = config.allowed_networks()
+# A crawl on a Scrapyd runner node (scheduler/scrapyd.py) sets these: the item pipeline only yields
+# each statement to the node's item feed (no database, no lexicon on the node; the scheduler's machine
+# runs the stages), the source comes as its registry entry (JSON), and the addresses the scheduler
+# already stored (a JSON list) let the spider stop paging at known statements as a local crawl does,
+# and the entry points' validators (JSON) make its feed requests conditional as at home.
+COMMUNIQUE_REMOTE = False
+COMMUNIQUE_SOURCE_ENTRY = None
+COMMUNIQUE_KNOWN_URLS = None
+COMMUNIQUE_ENTRY_VALIDATORS = None
 # Longer statement texts are cut here (extra["truncated_from"] keeps the original length).
 COMMUNIQUE_MAX_STATEMENT_CHARS = config.max_statement_chars()
 # Recheck mode (spiders/recheck.py): fetch the source's statements due for a re-check, not its
@@ -103,8 +112,10 @@ CONCURRENT_ITEMS = 8
 COMMUNIQUE_STORE_BATCH = 25
 COMMUNIQUE_STORE_BATCH_SECONDS = 5.0
 
-# No remote control of a crawl: the telnet console (Scrapy's only control endpoint) is off.
+# No remote control of a crawl: the telnet console is off, and so is the HTTP code-execution
+# server Scrapy 2.19 starts by default (REMOTE_CONTROL_ENABLED; a port and token file per crawl).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = config.log_level()
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

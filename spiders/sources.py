@@ -6,6 +6,8 @@ the source and the key, never surface later as a spider that quietly fetches not
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -25,6 +27,8 @@ __all__ = ["Source", "SourcesError", "load_sources"]
 
 PUBLISHERS = ("ministry", "intergovernmental", "news")
 FETCHERS = ("scrapy", "impersonate")
+# `runner = "scrapyd:http://host:6800"`: the source's crawls run on that Scrapyd node (scheduler/scrapyd.py).
+RUNNER_PREFIX = "scrapyd:"
 SELECTOR_KEYS = {"title", "date", "text", "speaker", "body", "lead", "remove", "language"}
 LISTING_KEYS = {"item", "link", "title", "date", "next"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -92,6 +96,9 @@ class Source:
     # A regex over the canonical address whose groups name the document across its addresses
     # and language versions (mid.ru's numeric id, coe.int's English slug): spiders/urls.py.
     identity: str = ""
+    # Where its crawls run: "" on this machine, "scrapyd:http://host:6800" on that Scrapyd node
+    # (for sites that refuse the scheduler's network, or to spread the load).
+    runner: str = ""
     notes: str = ""
 
     @property
@@ -109,6 +116,11 @@ class Source:
     def schedule_interval(self) -> timedelta | None:
         """The schedule as an interval, or None when it is a cron expression."""
         return parse_interval(self.schedule)
+
+    @property
+    def runner_url(self) -> str:
+        """The Scrapyd node's base URL ("" when the source is crawled on this machine)."""
+        return self.runner[len(RUNNER_PREFIX):].rstrip("/") if self.runner else ""
 
     def jitter_seconds(self) -> int:
         """The registry's `jitter` in seconds (0 without one)."""
@@ -192,6 +204,11 @@ def _check_source(raw: dict, where: str, spiders: dict | None) -> Source:
         raise fail("timezone", f"unknown time zone {raw.get('timezone')!r}") from None
     if raw.get("fetcher", "scrapy") not in FETCHERS:
         raise fail("fetcher", f"one of {', '.join(FETCHERS)}")
+    if "runner" in raw and not (
+        isinstance(raw["runner"], str) and raw["runner"].startswith(RUNNER_PREFIX)
+        and _url_ok(raw["runner"][len(RUNNER_PREFIX):]) and not urlsplit(raw["runner"][len(RUNNER_PREFIX):]).query
+    ):
+        raise fail("runner", f"{raw['runner']!r}: a Scrapyd node like 'scrapyd:http://host:6800'")
     if "kind" in raw and raw["kind"] not in KINDS:
         raise fail("kind", f"{raw['kind']!r} is not one of {', '.join(KINDS)}")
     for pattern, kind in values.get("kinds", ()):
@@ -319,6 +336,35 @@ def spider_classes() -> dict[str, type]:
 
 def spider_names() -> set[str]:
     return set(spider_classes())
+
+
+def registry_entry(source: Source) -> dict:
+    """The source as its sources.toml table (what `load_sources` reads back to an equal Source).
+
+    A remote runner has no copy of the registry: the entry travels with the job, as JSON.
+    """
+    entry = {}
+    for f in fields(Source):
+        value = getattr(source, f.name)
+        if value == f.default or (f.default_factory is not dataclasses.MISSING and value == f.default_factory()):
+            continue
+        if f.name in ("kinds", "speakers"):
+            value = dict(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        entry[f.name] = value
+    return entry
+
+
+def source_from_entry(text: str, where: str = "remote job") -> Source:
+    """One source from its registry entry as JSON (`registry_entry`), validated like the registry."""
+    try:
+        raw = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise SourcesError(f"{where}: the source entry is not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SourcesError(f"{where}: the source entry is not a table")
+    return _check_source(raw, f"{where}: source {raw.get('id')!r}", spider_classes())
 
 
 def load_sources(path: str | Path, *, check_spiders: bool = True) -> dict[str, Source]:

@@ -142,3 +142,7 @@ def test_one_statement_one_story_through_real_crawls(tmp_path, http_site):
         versions = store.get_revisions(sid)
         assert [v["number"] for v in versions] == [1, 2] and versions[1]["substantive"] == 1
         assert "Canada and Japan" in store.get_statement(sid)["text"]
+        # the run row counts it (issue #10: revised, duplicates, bytes)
+        runs = list(store.db.query("SELECT source, revised, duplicates, bytes FROM crawl_runs ORDER BY rowid"))
+        assert runs[-1]["source"] == "local-mfa-en" and runs[-1]["revised"] == 1 and runs[-1]["bytes"] > 0
+        assert next(r for r in runs if r["source"] == "local-news")["duplicates"] == 1
