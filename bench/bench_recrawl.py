@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import ast
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,17 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_crawl import free_port, registry_text  # the same bench source, defined once
+
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
 
 SITE = ROOT.parent / "shared" / "bench" / "site.py"
-FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+        "COMMUNIQUE_ALLOWED_NETWORKS": "127.0.0.0/8"}  # the bench site is on loopback
 
 
 def serve(n: int, port: int, cache_control: str) -> subprocess.Popen:
@@ -68,26 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         registry = tmp / "sources.toml"
-        registry.write_text(f"""
-[[source]]
-id = "bench"
-name = "Bench site"
-publisher = "news"
-country = "INT"
-language = "en"
-spider = "listing"
-listing_urls = ["{base}/news/?page=1"]
-max_pages = {pages}
-timezone = "UTC"
-[source.listing]
-item = "li.item"
-link = "a::attr(href)"
-next = "a.next::attr(href)"
-[source.selectors]
-title = "h1.title"
-date = "time::attr(datetime)"
-text = "div.article-text"
-""")
+        registry.write_text(registry_text(base, pages))
         source = load_sources(registry)["bench"]
         rounds = [("first crawl", args.n), ("unchanged", args.n), ("+50 published", args.n + 50)]
         server = None

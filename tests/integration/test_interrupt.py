@@ -17,18 +17,9 @@ import pytest
 from pipelines.db import StorageError, open_db
 from scheduler.crawl import run_crawl, stop_live_crawls
 from spiders.sources import load_sources
+from tests.registries import feed_source
 
-FEED_SOURCE = """
-[[source]]
-id = "slow-feed"
-name = "Slow feed"
-publisher = "news"
-country = "UA"
-language = "en"
-spider = "feed"
-feed_urls = ["{base}/rss.xml"]
-timezone = "Europe/Kyiv"
-"""
+FEED_SOURCE = feed_source("slow-feed")
 
 HANG_GUARD_S = 120
 

@@ -11,20 +11,11 @@ import pytest
 from pipelines.db import open_db
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
+from tests.registries import feed_source
 
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"}
 
-FEED_SOURCE = """
-[[source]]
-id = "cond-feed"
-name = "Conditional feed"
-publisher = "news"
-country = "UA"
-language = "en"
-spider = "feed"
-feed_urls = ["{base}/rss.xml"]
-timezone = "Europe/Kyiv"
-"""
+FEED_SOURCE = feed_source("cond-feed")
 
 LISTING_SOURCE = """
 [[source]]

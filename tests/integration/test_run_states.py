@@ -8,20 +8,11 @@ import time
 from pipelines.db import open_db
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
+from tests.registries import feed_source
 
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"}
 
-FEED_SOURCE = """
-[[source]]
-id = "state-feed"
-name = "State feed"
-publisher = "news"
-country = "UA"
-language = "en"
-spider = "feed"
-feed_urls = ["{base}/rss.xml"]
-timezone = "Europe/Kyiv"
-"""
+FEED_SOURCE = feed_source("state-feed")
 
 CHALLENGE = (b"<html><head><title>Just a moment...</title></head><body>"
              b"<div id='challenge-running'>Checking your browser</div>"
