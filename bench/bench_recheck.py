@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_recrawl import FAST, SITE, free_port, log_stats, serve
+from bench_crawl import free_port, registry_text  # the same bench source, defined once
+from bench_recrawl import FAST, SITE, log_stats, serve
 
 from pipelines import rechecks
 from pipelines.db import open_db
@@ -31,8 +32,6 @@ from scheduler.crawl import run_crawl
 from scheduler.rechecking import run_recheck
 from spiders.config import recheck_after
 from spiders.sources import load_sources
-
-LOCAL = {**FAST, "COMMUNIQUE_ALLOWED_NETWORKS": "127.0.0.0/8"}  # the bench site is on 127.0.0.1
 
 
 def seen_ago(db: Path, hours: float) -> None:
@@ -77,32 +76,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         registry = tmp / "sources.toml"
-        registry.write_text(f"""
-[[source]]
-id = "bench"
-name = "Bench site"
-publisher = "news"
-country = "INT"
-language = "en"
-spider = "listing"
-listing_urls = ["{base}/news/?page=1"]
-max_pages = {(args.n + 24) // 25}
-timezone = "UTC"
-[source.listing]
-item = "li.item"
-link = "a::attr(href)"
-next = "a.next::attr(href)"
-[source.selectors]
-title = "h1.title"
-date = "time::attr(datetime)"
-text = "div.article-text"
-""")
+        registry.write_text(registry_text(base, (args.n + 24) // 25))
         source = load_sources(registry)["bench"]
         db = tmp / "bench.db"
         server = serve(args.n, port, "no-cache")
         try:
             t0 = time.perf_counter()
-            r = run_crawl(source, db, registry, log_dir=tmp, settings=LOCAL, timeout_s=1800)
+            r = run_crawl(source, db, registry, log_dir=tmp, settings=FAST, timeout_s=1800)
             print(f"{'first crawl':<22} {r.status:<8} new {r.new:>4}  {time.perf_counter() - t0:6.1f} s  {r.message}")
             for label, hours in (("recheck at 1 h", 2), ("recheck at 6 h", 7)):
                 seen_ago(db, hours)
@@ -111,7 +91,7 @@ text = "div.article-text"
                     due = rechecks.due_rechecks(store.db, "bench", datetime.now(UTC), recheck_after())
                     find_ms = (time.perf_counter() - t0) * 1000
                 t0 = time.perf_counter()
-                done = run_recheck(source, db, registry, log_dir=tmp, settings=LOCAL, timeout_s=1800)
+                done = run_recheck(source, db, registry, log_dir=tmp, settings=FAST, timeout_s=1800)
                 took = time.perf_counter() - t0
                 stats = log_stats(done.crawl.log_path)
                 print(f"{label:<22} {done.crawl.status:<8} due {len(due):>4} (found in {find_ms:.1f} ms)  "
