@@ -135,3 +135,27 @@ def test_case_forms_written_later_are_found(tmp_path):
     assert sorted(r["id"] for r in reader.search("Радою Європи")) == [1, 2, 3]
     reader.close()
 
+
+
+def test_the_index_follows_title_and_text_only(tmp_path):
+    """Setting a statement's story must not rewrite its full-text entry (0005 once doubled the
+    index that way); editing its text must."""
+    store = open_db(tmp_path / "c.db")
+    try:
+        store.upsert_sources([SOURCE])
+        for n in range(1, 6):
+            _save(store, n, f"Statement {n}", f"torture report number {n}")
+
+        def index_blocks():
+            return store.db.execute("SELECT count(*), sum(length(block)) FROM statements_fts_data").fetchone()
+
+        before = index_blocks()
+        with store.write() as db:
+            db.execute("UPDATE statements SET story_id = 1, story_role = 'translation', identity_key = 'k' || id")
+        assert index_blocks() == before
+        with store.write() as db:
+            db.execute("UPDATE statements SET text = 'detention visit' WHERE id = 3")
+        assert [r["id"] for r in store.search("detention")] == [3]
+        assert sorted(r["id"] for r in store.search("torture")) == [1, 2, 4, 5]
+    finally:
+        store.close()
