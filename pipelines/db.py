@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from pipelines.fts import fts_query  # noqa: F401 (the storage API has always offered it)
 from pipelines.outbox import queue_alerts
-from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal
+from pipelines.search_plan import SNIPPET_MARKS, SearchPlan, normal  # noqa: F401 (SNIPPET_MARKS: part of the storage API)
 from pipelines.sqlite_utils_lean import Database, Migrations
 from spiders import config
 from spiders.errors import QueryError, StorageError

@@ -34,6 +34,7 @@ def corpus(tmp_path_factory):
     store = open_db(path)
     store.upsert_sources([SOURCE])
     rnd = random.Random(7)
+    previous: list[str] = []
     for n in range(1, 81):
         if n % 10 == 0:  # the words of statement n-1, in another order: the same score for any query
             words = list(reversed(previous))
