@@ -18,7 +18,6 @@ from click.testing import CliRunner
 
 from pipelines import outbox
 from pipelines.db import open_db, utcnow
-from pipelines.dedup import canonical_url, fingerprint
 from pipelines.subscriptions import Subscription, SubscriptionError, check
 from pipelines.tagging import tag
 from scheduler.alerts.mailer import SmtpSettings
@@ -26,6 +25,8 @@ from scheduler.alerts.sender import send_pending
 from scheduler.cli import cli
 from spiders.items import Statement
 from spiders.sources import Source
+from tests.builders import opened_store
+from tests.builders import statement as build
 
 SOURCE = Source(id="coe-newsroom-en", name="Council of Europe newsroom", publisher="intergovernmental",
                 country="", language="en", spider="feed", feed_urls=("https://www.coe.int/rss",))
@@ -35,20 +36,14 @@ OTHER_TEXT = "The European Council met in Brussels to discuss the budget of the 
 
 
 def statement(url: str, title: str, text: str) -> Statement:
-    st = Statement(source=SOURCE.id, url=url, title=title, text=text, language="en", kind="press_release",
-                   published_at=datetime.now(UTC) - timedelta(hours=1), fetched_at=datetime.now(UTC))
-    st.canonical_url = canonical_url(url)
-    st.fingerprint = fingerprint(title, text)
-    st.tags = tag(text, "en", title=title)
-    return st
+    return build(url, text, title=title, source=SOURCE.id, kind="press_release",
+                 published_at=datetime.now(UTC) - timedelta(hours=1), tags=tag(text, "en", title=title))
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_db(tmp_path / "alerts.db")
-    s.upsert_sources([SOURCE])
-    yield s
-    s.close()
+    with opened_store(tmp_path / "alerts.db", SOURCE) as s:
+        yield s
 
 
 def subscribe(store, address="analyst@example.org", **kw) -> int:

@@ -1,5 +1,5 @@
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,8 +7,8 @@ import pytest
 from pipelines.db import StorageError, fts_query, migrations, open_db
 from pipelines.dedup import canonical_url, fingerprint
 from spiders.errors import QueryError
-from spiders.items import Statement
 from spiders.sources import Source
+from tests.builders import opened_store, statement
 
 SOURCE = Source(id="src", name="Src", publisher="ministry", country="UA", language="en", spider="feed",
                 feed_urls=("https://example.org/rss",))
@@ -23,21 +23,14 @@ class Tag:
 
 
 def item(url, text, title="A title", tags=()):
-    st = Statement(source="src", url=url, title=title, text=text, language="en", kind="statement",
-                   published_at=datetime(2024, 10, 10, 11, 4, tzinfo=ZoneInfo("Europe/Moscow")),
-                   fetched_at=datetime.now(UTC))
-    st.canonical_url = canonical_url(url)
-    st.fingerprint = fingerprint(title, text)
-    st.tags = list(tags)
-    return st
+    return statement(url, text, title=title, tags=tags,
+                     published_at=datetime(2024, 10, 10, 11, 4, tzinfo=ZoneInfo("Europe/Moscow")))
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_db(tmp_path / "c.db")
-    s.upsert_sources([SOURCE])
-    yield s
-    s.close()
+    with opened_store(tmp_path / "c.db", SOURCE) as s:
+        yield s
 
 
 def test_migrations_are_idempotent(tmp_path):

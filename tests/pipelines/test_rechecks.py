@@ -6,13 +6,13 @@ import pytest
 import time_machine
 
 from pipelines import rechecks
-from pipelines.db import open_db
-from pipelines.dedup import canonical_url, fingerprint
 from pipelines.relink import count_to_relink, relink_batches
 from spiders.config import DEFAULT_RECHECK_AFTER, parse_recheck_after
 from spiders.errors import ConfigError
 from spiders.items import Statement
 from spiders.sources import Source
+from tests.builders import opened_store
+from tests.builders import statement as build
 
 AFTER = parse_recheck_after(DEFAULT_RECHECK_AFTER)  # 1 h, 6 h, 1 d, 3 d, 7 d
 H = 3600
@@ -74,20 +74,13 @@ def test_one_check_covers_every_step_already_due(at_h, covered, next_h):
 
 
 def statement(url: str, text: str = TEXT, title: str = "Register of Damage") -> Statement:
-    st = Statement(source="src", url=url, title=title, text=text, language="en", kind="statement",
-                   published_at=SEEN, fetched_at=SEEN)
-    st.canonical_url = canonical_url(url)
-    st.fingerprint = fingerprint(title, text)
-    st.tags = []
-    return st
+    return build(url, text, title=title, published_at=SEEN, fetched_at=SEEN)
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = open_db(tmp_path / "c.db")
-    s.upsert_sources([SOURCE])
-    yield s
-    s.close()
+    with opened_store(tmp_path / "c.db", SOURCE) as s:
+        yield s
 
 
 def test_due_statements_through_the_days_with_frozen_time(store):
