@@ -506,6 +506,9 @@ def open_readonly(path: str | Path, *, writable=_writable) -> Store:
     try:
         if not _is_communique(db):
             raise _refuse_foreign(path)
+        if migrations.pending(db):  # reading must not migrate; the new code would misread it
+            raise StorageError(f"database {path} was written by an older communique: upgrade it first with a "
+                               f"writing command (e.g. `communique relink --db {path}`)")
     except sqlite3.Error as exc:
         if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_NOTADB:
             raise _refuse_foreign(path) from None

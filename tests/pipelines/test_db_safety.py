@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pipelines.db import StorageError, migrations, open_db, open_readonly, pid_alive
+from pipelines.db import StorageError, open_db, open_readonly, pid_alive
 from spiders.sources import Source
 
 SOURCE = Source(id="src", name="Src", publisher="ministry", country="UA", language="en", spider="feed",
@@ -86,17 +86,17 @@ def test_read_only_media_opens_immutable(tmp_path):
     assert sha256(path) == before
 
 
-def test_read_only_open_never_migrates(tmp_path):
+def test_read_only_open_never_migrates_and_says_to_upgrade(tmp_path):
     path = communique_db(tmp_path / "c.db")
     conn = sqlite3.connect(path)  # as if made by an older communique, before 0002
     conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0002%'")
     conn.commit()
     conn.close()
     before = sha256(path)
-    with open_readonly(path) as store:
-        assert store.stats()["statements"] == 1
-        assert [m.name for m in migrations.pending(store.db)] == ["0002_run_owner_and_entry_validators"]
+    with pytest.raises(StorageError, match="written by an older communique: upgrade it first"):
+        open_readonly(path)
     assert sha256(path) == before
+    assert side_files(path) == []
 
 
 def test_missing_database_for_reading(tmp_path):
