@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from datetime import UTC, datetime
 
 from pipelines.db import Store, open_db
@@ -27,3 +29,28 @@ def opened_store(path, *sources) -> Store:
     store = open_db(path)
     store.upsert_sources(sources)
     return store
+
+
+def digest(path) -> str:
+    """A file's sha256: "left byte-identical" in one comparison."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def foreign_sqlite(path):
+    """A SQLite file that is someone else's (communique must refuse it and leave it untouched)."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.execute("INSERT INTO notes (body) VALUES ('someone else''s data')")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def one_statement_db(path, source):
+    """A communique database holding one statement ('Torture report', id 1) of `source`."""
+    with opened_store(path, source) as store, store.write() as db:
+        db.execute(
+            "INSERT INTO statements (source, url, canonical_url, title, text, fingerprint, first_seen_at)"
+            " VALUES (?, 'https://example.org/1', 'https://example.org/1', 'Torture report',"
+            " 'The CPT published a report on torture.', 'f1', '2024-10-10T00:00:00+00:00')", [source.id])
+    return path

@@ -1,15 +1,13 @@
 """Reading commands never write: search, show and sources open the database read-only and
 refuse a file that is not communique's, in one line, leaving it byte-identical."""
 
-import hashlib
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
-from pipelines.db import open_db
 from scheduler.cli import cli
 from spiders.sources import Source
+from tests.builders import digest, foreign_sqlite, one_statement_db
 
 SOURCE = Source(id="src", name="Src", publisher="ministry", country="UA", language="en", spider="feed",
                 feed_urls=("https://example.org/rss",))
@@ -25,23 +23,13 @@ feed_urls = ["https://example.org/rss"]
 """
 
 
-def digest(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def files(folder):
     return sorted(p.name for p in folder.iterdir())
 
 
 @pytest.fixture
 def foreign(tmp_path):
-    path = tmp_path / "browser-history.sqlite"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE visits (url TEXT, at TEXT)")
-    conn.execute("INSERT INTO visits VALUES ('https://example.org', 'today')")
-    conn.commit()
-    conn.close()
-    return path
+    return foreign_sqlite(tmp_path / "browser-history.sqlite")
 
 
 @pytest.mark.parametrize("args", [["search", "torture"], ["show", "1"], ["sources"]])
@@ -65,14 +53,7 @@ def test_crawl_refuses_a_foreign_file_untouched(tmp_path, foreign):
 
 
 def test_search_and_show_leave_the_database_byte_identical(tmp_path):
-    path = tmp_path / "c.db"
-    with open_db(path) as store:
-        store.upsert_sources([SOURCE])
-        with store.write() as db:
-            db.execute(
-                "INSERT INTO statements (source, url, canonical_url, title, text, fingerprint, first_seen_at)"
-                " VALUES ('src', 'https://example.org/1', 'https://example.org/1', 'Torture report',"
-                " 'The CPT published a report on torture.', 'f1', '2024-10-10T00:00:00+00:00')")
+    path = one_statement_db(tmp_path / "c.db", SOURCE)
     before = digest(path)
     found = CliRunner().invoke(cli, ["search", "torture", "--db", str(path), "--format", "json"])
     assert found.exit_code == 0 and "Torture report" in found.output

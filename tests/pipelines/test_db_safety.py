@@ -1,6 +1,5 @@
 """The database at its edges: read-only opens, foreign files, dead runs, a full disk, a held lock."""
 
-import hashlib
 import os
 import sqlite3
 import subprocess
@@ -10,36 +9,18 @@ import pytest
 
 from pipelines.db import StorageError, open_db, open_readonly, pid_alive
 from spiders.sources import Source
+from tests.builders import digest, foreign_sqlite, one_statement_db
 
 SOURCE = Source(id="src", name="Src", publisher="ministry", country="UA", language="en", spider="feed",
                 feed_urls=("https://example.org/rss",))
-
-
-def sha256(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def side_files(path):
     return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name) and p != path)
 
 
-def foreign_sqlite(path):
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    conn.execute("INSERT INTO notes (body) VALUES ('someone else''s data')")
-    conn.commit()
-    conn.close()
-    return path
-
-
 def communique_db(path):
-    with open_db(path) as store:
-        store.upsert_sources([SOURCE])
-        with store.write() as db:
-            db.execute(
-                "INSERT INTO statements (source, url, canonical_url, title, text, fingerprint, first_seen_at)"
-                " VALUES ('src', 'https://example.org/1', 'https://example.org/1', 'Torture report',"
-                " 'The CPT published a report on torture.', 'f1', '2024-10-10T00:00:00+00:00')")
+    one_statement_db(path, SOURCE)
     assert side_files(path) == []  # the last connection checkpointed and removed -wal/-shm
     return path
 
@@ -47,43 +28,43 @@ def communique_db(path):
 @pytest.mark.parametrize("readonly", [True, False])
 def test_foreign_sqlite_file_is_refused_and_left_byte_identical(tmp_path, readonly):
     path = foreign_sqlite(tmp_path / "notes.sqlite")
-    before = sha256(path)
+    before = digest(path)
     with pytest.raises(StorageError) as err:
         open_db(path, readonly=readonly)
     assert str(err.value) == f"{path} is not a communique database (left untouched)"
-    assert sha256(path) == before
+    assert digest(path) == before
     assert side_files(path) == []  # no -wal, -shm or -journal
 
 
 def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path):
     path = tmp_path / "notes.db"
     path.write_bytes(b"plain text, not a database\n" * 50)
-    before = sha256(path)
+    before = digest(path)
     for readonly in (True, False):
         with pytest.raises(StorageError, match="not a communique database"):
             open_db(path, readonly=readonly)
-    assert sha256(path) == before and side_files(path) == []
+    assert digest(path) == before and side_files(path) == []
 
 
 def test_read_only_open_reads_and_writes_nothing(tmp_path):
     path = communique_db(tmp_path / "c.db")
-    before = sha256(path)
+    before = digest(path)
     with open_readonly(path) as store:
         assert [r["title"] for r in store.search("torture")] == ["Torture report"]
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         with pytest.raises(StorageError, match="read-only"):
             store.upsert_sources([SOURCE])
-    assert sha256(path) == before
+    assert digest(path) == before
 
 
 def test_read_only_media_opens_immutable(tmp_path):
     """On read-only media (simulated: root ignores permission bits) nothing at all is created."""
     path = communique_db(tmp_path / "c.db")
-    before = sha256(path)
+    before = digest(path)
     with open_readonly(path, writable=lambda p: False) as store:
         assert store.stats()["statements"] == 1
         assert side_files(path) == []  # immutable=1: not even the WAL index
-    assert sha256(path) == before
+    assert digest(path) == before
 
 
 def test_read_only_open_never_migrates_and_says_to_upgrade(tmp_path):
@@ -92,10 +73,10 @@ def test_read_only_open_never_migrates_and_says_to_upgrade(tmp_path):
     conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0002%'")
     conn.commit()
     conn.close()
-    before = sha256(path)
+    before = digest(path)
     with pytest.raises(StorageError, match="written by an older communique: upgrade it first"):
         open_readonly(path)
-    assert sha256(path) == before
+    assert digest(path) == before
     assert side_files(path) == []
 
 
