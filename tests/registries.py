@@ -16,3 +16,12 @@ spider = "feed"
 feed_urls = ["{feed}"]
 timezone = "Europe/Kyiv"
 {extra}"""
+
+
+def load_one(tmp_path, extra: str = "", *, source_id: str = "one"):
+    """The Source that `feed_source(source_id)` plus `extra` keys reads as, through the registry's validation."""
+    from spiders.sources import load_sources
+
+    path = tmp_path / "sources.toml"
+    path.write_text(feed_source(source_id, feed="https://example.org/rss", extra=extra), encoding="utf-8")
+    return load_sources(path)[source_id]

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from scheduler.cli import cli
 from tests.integration.schedule_site import RecordingSite, record_run, registry, runs, wait_for
+from tests.registries import feed_source
 
 COMMUNIQUE = [sys.executable, "-c", "from scheduler.cli import main; main()"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,17 +100,7 @@ def test_once_runs_each_due_source_exactly_once(tmp_path, env):
         assert len(runs(db)) == 4
 
 
-BAD_REGISTRY = """
-[[source]]
-id = "one"
-name = "One"
-publisher = "news"
-country = "EX"
-language = "en"
-spider = "feed"
-feed_urls = ["https://example.org/rss"]
-active_hours = "all day"
-"""
+BAD_REGISTRY = feed_source("one", feed="https://example.org/rss", extra='active_hours = "all day"\n')
 
 
 @pytest.mark.parametrize("args, environ, expected", [

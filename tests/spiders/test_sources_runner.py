@@ -7,23 +7,7 @@ import pytest
 from spiders.errors import SourcesError
 from spiders.sources import load_sources, registry_entry, source_from_entry
 from tests.paths import ROOT
-
-BASE = """
-[[source]]
-id = "one"
-name = "One"
-publisher = "ministry"
-country = "UA"
-language = "uk"
-spider = "feed"
-feed_urls = ["https://example.org/rss"]
-"""
-
-
-def load(tmp_path, extra=""):
-    path = tmp_path / "sources.toml"
-    path.write_text(BASE + extra, encoding="utf-8")
-    return load_sources(path)["one"]
+from tests.registries import load_one as load
 
 
 def test_local_by_default(tmp_path):

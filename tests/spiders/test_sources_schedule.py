@@ -3,24 +3,8 @@
 import pytest
 
 from spiders.errors import SourcesError
-from spiders.sources import DEFAULT_SCHEDULE, load_sources
-
-BASE = """
-[[source]]
-id = "one"
-name = "One"
-publisher = "news"
-country = "EX"
-language = "en"
-spider = "feed"
-feed_urls = ["https://example.org/rss"]
-"""
-
-
-def load(tmp_path, extra=""):
-    path = tmp_path / "sources.toml"
-    path.write_text(BASE + extra, encoding="utf-8")
-    return load_sources(path)["one"]
+from spiders.sources import DEFAULT_SCHEDULE
+from tests.registries import load_one as load
 
 
 def test_defaults(tmp_path):
