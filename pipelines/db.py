@@ -426,6 +426,45 @@ def _m0009(db: Database) -> None:
     db.execute("INSERT INTO statements_fts (statements_fts) VALUES ('optimize')")
 
 
+@migrations(name="0012_alert_per_edit")
+def _m0012(db: Database) -> None:
+    """One `updated` alert per substantive edit, not one per story for ever (issue #9/#11).
+
+    0005 made an alert unique per story, subscription and kind, so the second substantive
+    edit of a statement queued nothing. An alert now also carries the revision it reports
+    (0 for a new story): each substantive edit may mail `--updates` subscribers once, and
+    a new one while an earlier edit's mail is still pending adds nothing (that mail shows
+    the text as it is when sent). The table is rebuilt because its UNIQUE constraint
+    (statement, subscription, recipient, kind) is part of its definition.
+    """
+    db.execute(
+        """CREATE TABLE alerts_0012 (
+            id INTEGER PRIMARY KEY,
+            statement_id INTEGER NOT NULL REFERENCES statements(id),
+            subscription TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            story_id INTEGER,
+            kind TEXT NOT NULL DEFAULT 'new',
+            due_at TEXT,
+            next_attempt_at TEXT,
+            message_id TEXT,
+            revision INTEGER NOT NULL DEFAULT 0,  -- the revision an `updated` alert reports; 0 for `new`
+            UNIQUE (statement_id, subscription, recipient, kind, revision))"""
+    )
+    columns = ("id, statement_id, subscription, recipient, status, attempts, created_at, sent_at, last_error, "
+               "story_id, kind, due_at, next_attempt_at, message_id")
+    db.execute(f"INSERT INTO alerts_0012 ({columns}) SELECT {columns} FROM alerts")
+    db.execute("DROP TABLE alerts")
+    db.execute("ALTER TABLE alerts_0012 RENAME TO alerts")
+    db.execute("CREATE UNIQUE INDEX idx_alerts_story ON alerts(story_id, subscription, kind, revision)")
+    db.execute("CREATE INDEX idx_alerts_due ON alerts(status, due_at)")
+
+
 # --- connection ----------------------------------------------------------------------
 def busy_timeout_s() -> int:
     return config.db_busy_timeout()

@@ -103,7 +103,7 @@ def record_revision(db, statement_id: int, item, now: str,
                [item.title, item.text, item.fingerprint, fetched, statement_id])
     index_text(db, statement_id, item)
     if change.substantive:
-        queue_alerts(db, statement_id, now, story_id=story_id, kind="updated")
+        queue_alerts(db, statement_id, now, story_id=story_id, kind="updated", revision=last + 1)
     return change
 
 

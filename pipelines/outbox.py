@@ -4,8 +4,10 @@ Storing a new statement and queuing its alerts is one transaction, so a crash ca
 neither; the sender marks an alert sent only after the mail server accepted it, so a mail
 server that is down delays alerts and never loses them. One alert per story, subscription
 and kind (a unique index): a translation, sighting or news report of a story that already
-alerted adds nothing (stories: pipelines/linking.py). A substantive edit queues an
-`updated` alert, for subscriptions made with --updates only.
+alerted adds nothing (stories: pipelines/linking.py). Each substantive edit queues an
+`updated` alert (keyed by its revision), for subscriptions made with --updates only; an
+edit while the previous edit's mail is still pending adds nothing, that mail shows the
+text as it is when sent.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _matches(db, subscription: dict, statement_id: int) -> bool:
 
 
 def queue_alerts(db, statement_id: int, now: str, *, story_id: int | None = None, kind: str = "new",
-                 subscriptions: list[dict] | None = None) -> int:
+                 revision: int = 0, subscriptions: list[dict] | None = None) -> int:
     """Queue one alert per active subscription the statement matches; how many were queued.
 
     Called inside the transaction that stores the statement. Never raises for a bad
@@ -90,6 +92,8 @@ def queue_alerts(db, statement_id: int, now: str, *, story_id: int | None = None
     for sub in subscriptions:
         if kind == "updated" and not sub.get("updates"):
             continue  # an edit is mailed only to those who asked for updates (--updates)
+        if kind == "updated" and _update_pending(db, story_id or statement_id, sub["id"]):
+            continue  # the pending mail of an earlier edit will show this text too
         try:
             if not _matches(db, sub, statement_id):
                 continue
@@ -97,13 +101,21 @@ def queue_alerts(db, statement_id: int, now: str, *, story_id: int | None = None
             continue
         when = due_at(sub["digest"], sub["tz"], moment).isoformat(timespec="seconds")
         cur = db.execute(
-            """INSERT INTO alerts (statement_id, story_id, subscription, recipient, kind, status, attempts,
-                                   created_at, due_at, next_attempt_at)
-               VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT DO NOTHING""",
-            [statement_id, story_id or statement_id, str(sub["id"]), sub["recipient"], kind, now, when, when],
+            """INSERT INTO alerts (statement_id, story_id, subscription, recipient, kind, revision, status,
+                                   attempts, created_at, due_at, next_attempt_at)
+               VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT DO NOTHING""",
+            [statement_id, story_id or statement_id, str(sub["id"]), sub["recipient"], kind, revision, now, when,
+             when],
         )
         queued += cur.rowcount
     return queued
+
+
+def _update_pending(db, story_id: int, subscription_id: int) -> bool:
+    return db.execute(
+        "SELECT 1 FROM alerts WHERE story_id = ? AND subscription = ? AND kind = 'updated' AND status = 'pending'",
+        [story_id, str(subscription_id)],
+    ).fetchone() is not None
 
 
 # --- subscriptions and the outbox, through the storage API ------------------------------
@@ -163,11 +175,12 @@ def get_subscription(store, sub_id: int) -> dict | None:
     return found[0] if found else None
 
 
-def already_alerted(store, recipient: str, story_id: int, kind: str) -> bool:
-    """Whether this recipient was already sent this story (through another subscription)."""
+def already_alerted(store, recipient: str, story_id: int, kind: str, revision: int = 0) -> bool:
+    """Whether this recipient was already sent this story, or this edit of it (through another subscription)."""
     return store.db.execute(
-        "SELECT 1 FROM alerts WHERE recipient = ? AND story_id = ? AND kind = ? AND status = 'sent' LIMIT 1",
-        [recipient, story_id, kind],
+        """SELECT 1 FROM alerts WHERE recipient = ? AND story_id = ? AND kind = ? AND revision = ?
+           AND status = 'sent' LIMIT 1""",
+        [recipient, story_id, kind, revision],
     ).fetchone() is not None
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines import outbox
+from pipelines.revisions import unified_diff
 from pipelines.subscriptions import Subscription
 from scheduler.alerts.mailer import Mailer, SmtpSettings
 from scheduler.alerts.render import render_alert
@@ -44,9 +45,29 @@ class SendReport:
         return "; ".join(parts) + (f" - {self.error}" if self.error else "")
 
 
-def story(store, statement_id: int) -> dict | None:
+# An `updated` mail shows at most this many changed paragraphs, each cut to this many characters.
+MAX_CHANGED_LINES = 8
+MAX_CHANGED_CHARS = 400
+
+
+def changes_since(store, statement_id: int, revision: int) -> list[dict]:
+    """The paragraphs removed (-) and added (+) between the version before `revision` and the
+    text as it is now: what an `updated` mail says changed, edits made since it was queued included."""
+    revisions = store.get_revisions(statement_id)
+    before = next((r for r in reversed(revisions) if r["number"] < revision), None)
+    if before is None:
+        return []
+    now = revisions[-1]
+    lines = unified_diff(f"{before['title']}\n{before['text']}", f"{now['title']}\n{now['text']}", "", "")
+    changed = [{"sign": line[0], "text": line[1:].strip()[:MAX_CHANGED_CHARS]} for line in lines
+               if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()]
+    return changed[:MAX_CHANGED_LINES]
+
+
+def story(store, statement_id: int, revision: int = 0) -> dict | None:
     """A story as alert mail shows it: the statement it is about (a news report that alerted
-    first gives way to the ministry's statement once linked), its translations, its coverage."""
+    first gives way to the ministry's statement once linked), its translations, its coverage,
+    and for an edit (`revision`) what changed."""
     if store.get_statement(statement_id) is None:
         return None
     linked = store.get_story(statement_id)
@@ -64,7 +85,8 @@ def story(store, statement_id: int) -> dict | None:
                 for m in members if m["id"] != lead]
 
     return {"statement": statement, "translations": brief(linked["translations"]),
-            "coverage": brief(linked["coverage"])}
+            "coverage": brief(linked["coverage"]),
+            "changes": changes_since(store, statement_id, revision) if revision else []}
 
 
 def _mails(store, due: list[dict]) -> list[tuple[dict, list[dict]]]:
@@ -119,7 +141,8 @@ def _send_pending(store, settings: SmtpSettings | None, *, now: datetime | None,
     settings = settings or SmtpSettings.from_env()
     plan = []
     for sub_row, alerts in _mails(store, due):
-        fresh = [a for a in alerts if not outbox.already_alerted(store, a["recipient"], a["story_id"], a["kind"])]
+        fresh = [a for a in alerts if not outbox.already_alerted(store, a["recipient"], a["story_id"], a["kind"],
+                                                                a["revision"])]
         if len(fresh) < len(alerts):
             stale = [a["id"] for a in alerts if a not in fresh]
             report.skipped += len(stale)
@@ -127,7 +150,7 @@ def _send_pending(store, settings: SmtpSettings | None, *, now: datetime | None,
                 outbox.mark_sent(store, stale, "", moment)  # delivered before, by another subscription
         stories, seen = [], set()
         for a in fresh:
-            if a["story_id"] not in seen and (s := story(store, a["statement_id"])):
+            if a["story_id"] not in seen and (s := story(store, a["statement_id"], a["revision"])):
                 seen.add(a["story_id"])
                 stories.append(s)
         if stories:

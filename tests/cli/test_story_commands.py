@@ -137,6 +137,39 @@ def test_a_substantive_edit_mails_only_update_subscribers(store, smtp_server):
     assert last["To"] == "editor@example.org"
 
 
+EDITED_AGAIN = T.STATEMENT_EDITED + (" The Ministry also calls on every member state of the Council of Europe to"
+                                     " sign the convention establishing the claims commission before the summer.")
+
+
+def test_each_substantive_edit_mails_update_subscribers_once(store, smtp_server):
+    with time_machine.travel(NOW, tick=False):
+        outbox.add_subscription(store, check(Subscription(recipient="editor@example.org", tags=["coe"],
+                                                          updates=True)), utcnow())
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW))
+    assert send_pending(store, smtp(smtp_server)).sent == 1
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT_EDITED, at=NOW))
+    assert send_pending(store, smtp(smtp_server)).sent == 1
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, EDITED_AGAIN, at=NOW))  # a second edit
+    assert send_pending(store, smtp(smtp_server)).sent == 1
+    assert "before the summer" in smtp_server.messages[-1].get_body(("plain",)).get_content()
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, EDITED_AGAIN, at=NOW))  # seen again unchanged
+    assert send_pending(store, smtp(smtp_server)).sent == 0
+    assert len(smtp_server.messages) == 3
+
+
+def test_edits_while_the_last_edit_is_unsent_make_one_mail(store, smtp_server):
+    with time_machine.travel(NOW, tick=False):
+        outbox.add_subscription(store, check(Subscription(recipient="editor@example.org", tags=["coe"],
+                                                          updates=True)), utcnow())
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW))
+    assert send_pending(store, smtp(smtp_server)).sent == 1
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT_EDITED, at=NOW))
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, EDITED_AGAIN, at=NOW))
+    assert send_pending(store, smtp(smtp_server)).sent == 1
+    assert "before the summer" in smtp_server.messages[-1].get_body(("plain",)).get_content()  # the text as sent
+    assert outbox.alert_counts(store) == {"sent": 2}
+
+
 def test_a_translation_arriving_after_the_alert_mails_nothing_more(store, smtp_server):
     subscribe(store, tags=["coe"])
     store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW))
