@@ -34,7 +34,9 @@ KINDS = frozenset({"org", "body", "instrument", "event"})
 #            elsewhere in the statement, or a cue of the same tag is near
 #   cues     never a tag by itself; makes nearby context terms count
 ROLE_KEYS = ("terms", "context", "cues")
-TAG_KEYS = frozenset({"label", "kind", "parent", "requires", "window", *ROLE_KEYS, "abbr", "context_abbr"})
+TAG_KEYS = frozenset(
+    {"label", "kind", "parent", "requires", "context_requires", "window", *ROLE_KEYS, "abbr", "context_abbr"}
+)
 TOP_KEYS = frozenset({"settings", "tags", "negative", "negative_abbr"})
 SETTING_KEYS = frozenset(
     {"languages", "root_tag", "cue_window", "event_window", "snippet_chars", "max_evidence"}
@@ -66,6 +68,8 @@ class TagDef:
     parent: str | None
     requires: tuple[str, ...]
     window: int
+    # (events) the tags whose evidence an event's context terms must be near; () = `requires`
+    context_requires: tuple[str, ...] = ()
 
 
 @dataclass
@@ -447,8 +451,15 @@ def parse_lexicon(data: dict, path: Path) -> Lexicon:
         requires = (
             tuple(_as_str_list(spec.get("requires", []), f"{where}.requires")) if "requires" in spec else ()
         )
+        context_requires = (
+            tuple(_as_str_list(spec["context_requires"], f"{where}.context_requires"))
+            if "context_requires" in spec
+            else ()
+        )
+        if context_requires and kind != "event":
+            raise LexiconError(f"{where}.context_requires: only event tags have it")
         parent = spec.get("parent", None if name == root else root)
-        tags[name] = TagDef(name, label, kind, parent, requires, window)
+        tags[name] = TagDef(name, label, kind, parent, requires, window, context_requires)
         has_terms = False
         for role in ROLE_KEYS:
             if role in spec:
@@ -466,9 +477,10 @@ def parse_lexicon(data: dict, path: Path) -> Lexicon:
     for name, tdef in tags.items():
         if tdef.parent is not None and tdef.parent not in tags:
             raise LexiconError(f"{p}: tags.{name}.parent: unknown tag {tdef.parent!r}")
-        for req in tdef.requires:
-            if req not in tags:
-                raise LexiconError(f"{p}: tags.{name}.requires: unknown tag {req!r}")
+        for key, refs in (("requires", tdef.requires), ("context_requires", tdef.context_requires)):
+            for req in refs:
+                if req not in tags:
+                    raise LexiconError(f"{p}: tags.{name}.{key}: unknown tag {req!r}")
         if tdef.kind == "event" and tdef.parent != root:
             raise LexiconError(f"{p}: tags.{name}.parent: event tags hang off {root!r}")
 

@@ -16,8 +16,9 @@ from). Scoring:
   languages, and all tags pooled per language.
 
 Event tags (withdrawal, expulsion, accession, judgment, resolution) are scored only on a set
-that labels them — one where some record expects an event tag. The development part predates
-event labels, so scoring them there would count every event the tagger finds as an error.
+that labels them — one where some record expects an event tag — so a set written before event
+labels does not count every event the tagger finds as an error. Both shipped parts label them
+(tests/data/coe_eval/dev/README.md says how).
 
 Pure functions, no click: the `tag-eval` command reads files with `load_eval_set()`, scores
 them with `evaluate()` and prints `format_report()` or `report.to_dict()`.

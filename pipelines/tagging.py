@@ -18,7 +18,12 @@ How a statement is tagged (the lexicon, `data/lexicon.toml`, holds all the words
    "Commissioner for Human Rights", "the Convention", "CPT") count when `coe` is already
    established in the statement, or when a cue of the same tag (Strasbourg, …) is near.
 5. Event tags (withdrawal, expulsion, accession, judgment, resolution) count only when
-   `coe` is established and the event word is near evidence of the family.
+   `coe` is established and the event word is near evidence of the family — or, when the
+   event names the tags it `requires`, near evidence of one of those: a resolution is an
+   act of the Assembly, the Committee of Ministers or the Congress, not of GRECO or the UN.
+   The root tag in `requires` means its own names ("Council of Europe"), not its bodies'.
+   An event's context terms (ambiguous words: "decision", "recommendations") need evidence
+   of `context_requires` (default: `requires`) nearby.
 6. Each tag's score says how central it is: in the title, in the lead, repeated, dense —
    "about" (score >= ABOUT_THRESHOLD) versus "mentions it in passing".
 """
@@ -260,7 +265,7 @@ def tag(
     kinds = {n: t.kind for n, t in tags.items()}
     strong: dict[str, list[_Hit]] = {}
     context: list[tuple[_Hit, str]] = []
-    events: list[tuple[_Hit, str]] = []
+    events: list[tuple[_Hit, str, bool]] = []  # (match, event tag, is a context term)
     cue_at: dict[tuple[str, str], list[int]] = {}
     for h in hits:
         for e in h.entries:
@@ -270,7 +275,7 @@ def tag(
             elif role == "negative":
                 continue
             elif kinds[e.tag] == "event":
-                events.append((h, e.tag))
+                events.append((h, e.tag, role == "context"))
             elif role == "terms":
                 strong.setdefault(e.tag, []).append(h)
             else:
@@ -286,6 +291,9 @@ def tag(
     if not accepted:
         return []
 
+    # the root's own names ("Council of Europe"), before its evidence becomes the union below
+    own_root = list(accepted.get(root, ()))
+
     # 3. every family tag implies its parents, up to the root, whose evidence is the union
     in_family = set()
     for t, hs in list(accepted.items()):
@@ -297,17 +305,19 @@ def tag(
     root_hits = [h for h in hits if id(h) in in_family]
     accepted[root] = root_hits
 
-    # 4. events: near evidence of the family (or of the tags an event requires)
+    # 4. events: near evidence of the family (or of the tags an event requires; the root
+    # named there stands for its own names only)
     if events:
         anchor_cache: dict[tuple, dict[str, list[int]]] = {}
-        for h, t in events:
+        for h, t, is_context in events:
             tdef = tags[t]
-            key = tdef.requires or (root,)
+            key = (tdef.context_requires if is_context else ()) or tdef.requires
             at = anchor_cache.get(key)
             if at is None:
                 at = {}
-                for r in key:
-                    for a in accepted.get(r, ()):
+                for r in key or (root,):
+                    anchors = own_root if key and r == root else accepted.get(r, ())
+                    for a in anchors:
                         at.setdefault(a.field, []).append(a.start)
                 for starts in at.values():
                     starts.sort()
