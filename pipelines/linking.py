@@ -75,7 +75,7 @@ def near_copy(db, item, sig, settings: nearcopy.NearCopySettings = nearcopy.DEFA
         other = _parse(row[1])
         return moment is None or other is None or stories.within(moment, other, settings.max_days_apart * 24)
 
-    return nearcopy.find_near_copy(db, sig, settings, accept=acceptable)
+    return nearcopy.find_near_copy(db, sig, settings, accept=acceptable, text=item.text)
 
 
 # --- revisions ----------------------------------------------------------------------------

@@ -202,11 +202,10 @@ def crosslingual_evidence(doc: Doc, cand: Doc, common: frozenset[str],
                                common)
     if ev.dates_conflict:
         return None
-    if dated(doc, cand):
-        enough = len(ev.names) >= settings.cross_names and bool(ev.tags or ev.numbers or ev.dates)
-    else:
-        enough = (bool(ev.dates) and bool(ev.names or ev.numbers)
-                  and ev.strength() >= settings.cross_undated_strength)
+    # with a date unknown: a date both texts name, and more
+    enough = bool(ev.dates) and bool(ev.names or ev.numbers) and ev.strength() >= settings.cross_undated_strength
+    if dated(doc, cand):  # within the window: distinctive names and one more kind of evidence also do
+        enough = enough or (len(ev.names) >= settings.cross_names and bool(ev.tags or ev.numbers or ev.dates))
     return ev if enough else None
 
 
