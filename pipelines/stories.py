@@ -59,10 +59,14 @@ class StorySettings:
     share a specific tag and this cosine report one event whose original may never be stored.
 
     Across languages (pipelines/crosslingual.py: names, numbers, dates named, tag ids):
-    cross_names: distinctive names two texts in different languages, both dated within the
-    window, must share, besides a specific tag, a number or a date named, and no conflicting dates.
-    cross_undated_strength: when either date is unknown, the evidence must include a date both
-    texts name and reach this strength (a name or tag 1, a number or a date 2).
+    Two texts that name days of the year but no day in common are two events. Otherwise:
+    cross_days / cross_names: this many days of the year named in both texts and a name or
+    number in common, or one day and this many distinctive names — the bar when either
+    publication date is unknown, since the texts may be of one week, where each report of a
+    day names that day.
+    cross_name_share: both dated within the window, cross_names distinctive names that are
+    this share of the names of the text with fewer, and a specific tag, number or day in
+    common, also do. A same-week report naming the same people and bodies has fewer.
     common_feature_share: a name, number or date carried by more than this share of the
     window's statements (20 or more) describes the week, not an event, and does not count.
 
@@ -86,7 +90,8 @@ class StorySettings:
     report_cosine_undated: float = 0.55
     peer_report_cosine: float = 0.60
     cross_names: int = 2
-    cross_undated_strength: int = 3
+    cross_name_share: float = 0.5
+    cross_days: int = 2
     common_feature_share: float = 0.10
     document_days: float = 7.0
     document_number_digits: int = 4
@@ -202,11 +207,19 @@ def crosslingual_evidence(doc: Doc, cand: Doc, common: frozenset[str],
                                common)
     if ev.dates_conflict:
         return None
-    # with a date unknown: a date both texts name, and more
-    enough = bool(ev.dates) and bool(ev.names or ev.numbers) and ev.strength() >= settings.cross_undated_strength
-    if dated(doc, cand):  # within the window: distinctive names and one more kind of evidence also do
-        enough = enough or (len(ev.names) >= settings.cross_names and bool(ev.tags or ev.numbers or ev.dates))
-    return ev if enough else None
+    # Days of the year both texts name (10 March, 10 марта): the event's own dates. One day is
+    # named by every report of that day, so it needs cross_names names besides; two need a
+    # name or number. This is the whole bar when a date is unknown: the texts could be of one
+    # week, where nothing weaker would do.
+    on_date = bool(ev.names or ev.numbers) and (
+        len(ev.dates) >= settings.cross_days or (ev.dates and len(ev.names) >= settings.cross_names))
+    if not dated(doc, cand):
+        return ev if on_date else None
+    # both dated within the window: or most of the distinctive names of the text with fewer,
+    # and a specific tag, number or day in common
+    by_names = (len(ev.names) >= settings.cross_names and ev.name_share >= settings.cross_name_share
+                and bool(ev.tags or ev.numbers or ev.dates))
+    return ev if on_date or by_names else None
 
 
 def _title_key(title: str) -> list[str]:
@@ -249,7 +262,7 @@ def translation_link(doc: Doc, candidates: list[Doc], corpus: list[Doc],
         if dated(doc, cand) and not within(doc.published_at, cand.published_at, settings.window_hours):
             continue
         ev = crosslingual_evidence(doc, cand, common, settings)
-        if ev is None or ev.name_share < 0.5:
+        if ev is None or ev.name_share < settings.cross_name_share:
             continue
         if best is None or ev.strength() > best[0]:
             best = (ev.strength(), cand)
