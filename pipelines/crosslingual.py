@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -68,9 +69,8 @@ _CYRILLIC_MONTHS = (("январ", 1), ("феврал", 2), ("март", 3), ("�
                     ("июл", 7), ("август", 8), ("сентябр", 9), ("октябр", 10), ("ноябр", 11), ("декабр", 12),
                     ("січ", 1), ("лют", 2), ("берез", 3), ("квіт", 4), ("трав", 5), ("черв", 6), ("лип", 7),
                     ("серп", 8), ("верес", 9), ("жовт", 10), ("листопад", 11), ("груд", 12))
-_DAY_MONTH = re.compile(r"(?<![\d.,])([0-3]?\d)(?:st|nd|rd|th|er|\.)?\s+([^\W\d_]{3,})")
-_MONTH_DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
-                        r"December)\s+([0-3]?\d)(?![\d.,]\d)")
+_DAY_MONTH = re.compile(r"(?<![.,])\b([0-3]?\d)(?:st|nd|rd|th|er|\.)?\s+([^\W\d_]{3,})")
+_MONTH_DAY = re.compile(r"\b([A-Z][a-z]{2,8})\.?\s+([0-3]?\d)\b(?![.,]\d)")
 
 
 def _month(word: str) -> int | None:
@@ -78,9 +78,12 @@ def _month(word: str) -> int | None:
     w = word.lower()
     if w in _MONTH_WORDS:
         return _MONTH_WORDS[w]
+    if not "а" <= w[0] <= "я" and w[0] not in "іїєґ":
+        return None
     return next((month for stem, month in _CYRILLIC_MONTHS if w.startswith(stem)), None)
 
 
+@lru_cache(maxsize=65536)
 def name_key(word: str) -> str:
     """The comparable key of one name: Latin letters, transliteration variants folded, cut short."""
     latin = re.sub(r"[^a-z]", "", anyascii(word).lower())
@@ -123,24 +126,30 @@ def dates_named(text: str) -> set[str]:
     return out
 
 
-# Feature keys carry a prefix no story term can have (terms are words of letters only).
+# Feature keys: a prefix says the kind ('@berse' a name, '#15506' a number, '%03-10' a day named).
 NAME, NUMBER, DATE = "@", "#", "%"
+# Stored with a statement's story terms (a JSON object of word counts) under this key, which
+# no word can be: one row read gives both.
+STORED_KEY = ""
 
 
-def features(title: str, text: str) -> dict[str, int]:
-    """The language-independent features of a statement as prefixed keys (value 1), stored
-    with its story terms: '@berse' (a name), '#15506' (a number), '%03-10' (a date named)."""
+def features(title: str, text: str) -> frozenset[str]:
+    """The language-independent features of a statement, as prefixed keys."""
     whole = f"{title}\n{text}" if title else text
-    out = {NAME + k: 1 for k in names(whole)}
-    out.update({NUMBER + n: 1 for n in numbers(whole)})
-    out.update({DATE + d: 1 for d in dates_named(whole)})
-    return out
+    return frozenset([NAME + k for k in names(whole)] + [NUMBER + n for n in numbers(whole)]
+                     + [DATE + d for d in dates_named(whole)])
 
 
-def split(stored: dict[str, int]) -> tuple[dict[str, int], frozenset[str]]:
-    """Stored story terms -> (the words for TF-IDF, the language-independent feature keys)."""
-    words = {k: v for k, v in stored.items() if k[:1] not in (NAME, NUMBER, DATE)}
-    return words, frozenset(k for k in stored if k[:1] in (NAME, NUMBER, DATE))
+def with_features(terms: dict[str, int], keys: frozenset[str]) -> dict:
+    """Story terms to store, carrying the feature keys."""
+    return {**terms, STORED_KEY: sorted(keys)} if keys else dict(terms)
+
+
+def split(stored: dict) -> tuple[dict[str, int], frozenset[str]]:
+    """Stored story terms -> (the words for TF-IDF, the feature keys); statements indexed
+    before features existed have none (`communique relink --all` adds them)."""
+    keys = stored.pop(STORED_KEY, ())
+    return stored, frozenset(keys)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from pipelines import crosslingual, nearcopy, revisions, stories
@@ -125,7 +126,8 @@ def index_text(db, statement_id: int, item, sig=None) -> None:
         db.execute("DELETE FROM nearcopy_bands WHERE statement_id = ?", [statement_id])
     # The words for TF-IDF and, under prefixed keys, what survives translation (names, numbers,
     # dates named): one row, read with the terms.
-    terms = stories.top_terms(item.title, item.text) | crosslingual.features(item.title, item.text)
+    terms = crosslingual.with_features(stories.top_terms(item.title, item.text),
+                                       crosslingual.features(item.title, item.text))
     db.execute("INSERT OR REPLACE INTO story_terms (statement_id, terms) VALUES (?, ?)",
                [statement_id, json.dumps(terms, ensure_ascii=False, separators=(",", ":"))])
 
@@ -211,7 +213,7 @@ def language_variant_urls(url: str, language: str | None) -> list[str]:
 
 _WINDOW_SELECT = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms, s.language,
        s.canonical_url, s.title, (SELECT group_concat(tag) FROM statement_tags g WHERE g.statement_id = s.id) AS tags
-    FROM statements s JOIN story_terms t ON t.statement_id = s.id
+    FROM {table} JOIN story_terms t ON t.statement_id = s.id
     LEFT JOIN sources so ON so.id = s.source
     WHERE {where} AND s.id != ? ORDER BY {order} LIMIT ?"""
 # When a statement was published, or (no date given) first seen: the expression of the
@@ -219,37 +221,60 @@ _WINDOW_SELECT = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.pu
 _WHEN = "coalesce(s.published_at, s.first_seen_at)"
 
 
-def _around(db, where: str, args: list, moment: datetime, span: timedelta, statement_id: int, half: int) -> list:
+def _around(db, where: str, args: list, moment: datetime, span: timedelta, statement_id: int, half: int,
+            index: str | None = None) -> list:
     """Rows matching `where`, the nearest `half` before `moment` and `half` after, within `span`."""
     at = moment.isoformat(timespec="seconds")
-    before = db.execute(_WINDOW_SELECT.format(where=f"{where} AND {_WHEN} BETWEEN ? AND ?", order=f"{_WHEN} DESC"),
+    table = f"statements s INDEXED BY {index}" if index else "statements s"
+    before = db.execute(_WINDOW_SELECT.format(table=table, where=f"{where} AND {_WHEN} BETWEEN ? AND ?",
+                                              order=f"{_WHEN} DESC"),
                         [*args, (moment - span).isoformat(timespec="seconds"), at, statement_id, half]).fetchall()
-    after = db.execute(_WINDOW_SELECT.format(where=f"{where} AND {_WHEN} > ? AND {_WHEN} <= ?", order=f"{_WHEN} ASC"),
+    after = db.execute(_WINDOW_SELECT.format(table=table, where=f"{where} AND {_WHEN} > ? AND {_WHEN} <= ?",
+                                             order=f"{_WHEN} ASC"),
                        [*args, at, (moment + span).isoformat(timespec="seconds"), statement_id, half]).fetchall()
     return before + after
 
 
-def _window_docs(db, statement_id: int, language: str, moment: datetime, settings: stories.StorySettings):
+@lru_cache(maxsize=4096)
+def _site_of_host(host: str) -> str:
+    return site_of("https://" + host + "/")
+
+
+def _site(url: str | None) -> str:
+    parts = (url or "").split("/", 3)
+    return _site_of_host(parts[2]) if len(parts) > 2 else ""
+
+
+def _window_docs(db, statement_id: int, language: str, moment: datetime, settings: stories.StorySettings,
+                 *, dated: bool = True):
     """The statements near `moment` (published then, or first seen then when undated) with
     their story terms, features and tags: of the same language the nearest
     settings.max_candidates (half before, half after); of each other language a few; and
-    the statements stored last, whenever they were published (the texts decide for those)."""
+    the statements stored last, whenever they were published (the texts decide for those;
+    with `dated`, those published outside the window are left out: they cannot be linked)."""
     span = timedelta(hours=settings.window_hours)
     half = max(1, settings.max_candidates // 2)
     rows = _around(db, "s.language IS ?", [language], moment, span, statement_id, half)
     languages = {lang for (lang,) in db.execute("SELECT DISTINCT language FROM sources") if lang}
-    for other in sorted((languages | set(BASE_LANGUAGES)) - {language or ""}):
-        rows += _around(db, "s.language = ?", [other], moment, span, statement_id, settings.other_language_candidates)
-    rows += db.execute(_WINDOW_SELECT.format(where="1", order="s.id DESC"),
+    others = sorted((languages | set(BASE_LANGUAGES)) - {language or ""})
+    if others:  # an index range per language (not a scan of the whole window), the nearest of all kept
+        rows += _around(db, f"s.language IN ({','.join('?' * len(others))})", others, moment, span, statement_id,
+                        settings.other_language_candidates, index="idx_statements_language_when")
+    rows += db.execute(_WINDOW_SELECT.format(table="statements s", where="1", order="s.id DESC"),
                        [statement_id, settings.recent_candidates]).fetchall()
+    keep = timedelta(hours=max(settings.window_hours, settings.document_days * 24))  # the widest any rule looks
+    lo, hi = (moment - keep).isoformat(timespec="seconds"), (moment + keep).isoformat(timespec="seconds")
     docs, seen = [], set()
     for sid, story_id, role, published, publisher, terms, lang, url, title, tags in rows:
         if sid in seen:
             continue
         seen.add(sid)
+        published_at = _parse(published)
+        if dated and published_at is not None and not lo <= published_at.isoformat(timespec="seconds") <= hi:
+            continue  # a recent statement published long before or after: never linked
         words, features = crosslingual.split(json.loads(terms))
-        doc = stories.Doc(sid, words, frozenset((tags or "").split(",")) - {""}, _parse(published), story_id,
-                          language=lang, features=features, site=site_of(url or ""), title=title or "",
+        doc = stories.Doc(sid, words, frozenset((tags or "").split(",")) - {""}, published_at, story_id,
+                          language=lang, features=features, site=_site(url), title=title or "",
                           news=publisher == "news")
         doc.extra = {"news": publisher == "news", "role": role}
         docs.append(doc)
@@ -265,9 +290,10 @@ def coverage_of(db, statement_id: int, item, is_news: bool, tags: frozenset[str]
     was stored. A text without a publication date is placed in time by when it is first
     seen (now), and judged on its text alone with stricter bars (stories.StorySettings)."""
     moment = _published(item)
-    corpus = _window_docs(db, statement_id, item.language, moment or datetime.now(UTC), settings)
+    corpus = _window_docs(db, statement_id, item.language, moment or datetime.now(UTC), settings,
+                          dated=moment is not None)
     doc = stories.Doc(statement_id, stories.top_terms(item.title, item.text), tags, moment, text=item.text,
-                      language=item.language, features=frozenset(crosslingual.features(item.title, item.text)),
+                      language=item.language, features=crosslingual.features(item.title, item.text),
                       site=site_of(item.canonical_url or ""), title=item.title or "", news=is_news)
 
     def load_text(sid: int) -> str:

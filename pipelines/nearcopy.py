@@ -28,10 +28,10 @@ from pipelines.textnorm import fold_for_matching
 __all__ = ["NearCopy", "NearCopySettings", "Signature", "exact_containment", "find_near_copy", "signature",
            "store_signature"]
 
-_WORD = re.compile(r"\w+")
-# A number glued to a word ("1The Assembly", a paragraph number losing its space in a copy)
-# is split off, so the copy's shingles are the original's.
-_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+# Words are runs of letters or runs of digits: a number glued to a word ("1The Assembly", a
+# paragraph number that lost its space in a copy) is a word of its own, so the copy's
+# shingles are the original's.
+_WORD = re.compile(r"[^\W\d_]+|\d+")
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class Signature:
 
 def shingles(text: str, size: int = DEFAULTS.shingle_words) -> set[bytes]:
     """Word n-grams of the folded text (case, quotes, dashes and a number glued to a word do not count)."""
-    words = _WORD.findall(_DIGIT_LETTER.sub(" ", fold_for_matching(text)))
+    words = _WORD.findall(fold_for_matching(text))
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}
