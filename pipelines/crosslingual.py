@@ -133,6 +133,7 @@ NAME, NUMBER, DATE = "@", "#", "%"
 STORED_KEY = ""
 
 
+@lru_cache(maxsize=32)  # a new statement's are needed twice: to store them, and to link it
 def features(title: str, text: str) -> frozenset[str]:
     """The language-independent features of a statement, as prefixed keys."""
     whole = f"{title}\n{text}" if title else text
