@@ -7,9 +7,15 @@ In the order a decision is cheapest and surest:
 2. the same words are stored (fingerprint): a `sighting`;
 3. a near-copy is stored (MinHash LSH, pipelines/nearcopy.py): a `sighting`, linked;
 4. otherwise a `new` statement, which joins a story when it is a translation of a
-   stored one (identity key in another language, hreflang or the site's language links)
-   or coverage (pipelines/stories.py); when a news report arrived first, the statement
-   joins the report's story, so one story alerts once.
+   stored one (identity key in another language, hreflang or the site's language links,
+   the same address with another language's path segment, or — on the same site — the
+   names, numbers and days of a translation), another version of a stored document, or
+   coverage (pipelines/stories.py, across languages too); when a news report arrived
+   first, the statement joins the report's story, so one story alerts once.
+
+Candidates are read through the statements' time index (published, or first seen when the
+page gave no date): the window of the same language, the nearest of each other language,
+and the statements stored last, whose texts alone decide when a date is unknown.
 
 Every function runs inside the caller's write transaction (pipelines/db.py Store.save).
 """

@@ -1,17 +1,25 @@
-"""Stories: a statement with its translations and the news coverage around it.
+"""Stories: a statement with its translations, versions and the news coverage around it.
 
 A news item is *coverage* of a stored statement when it quotes it (a long run of words
 in common, verbatim) or reports it (the same event: published within a window of each
 other, similar content by TF-IDF cosine, and — unless the similarity alone is high —
-naming the same bodies or instruments, i.e. sharing a specific tag). Only a news item and
-a non-news statement (ministry, intergovernmental body) are ever compared: two ministry
-statements of one week that name the same bodies are two stories, however alike.
+naming the same bodies or instruments, i.e. sharing a specific tag). Two news items are
+one story when they share a long verbatim quote (of a statement that may never be stored)
+or, both dated within the window, a high cosine and a specific tag. A statement and
+another are one story only as versions of one document (same title, same document
+number, similar words) or as language versions on one site: two ministry statements of
+one week that name the same bodies are two stories, however alike.
+
+Across languages words are not shared: the evidence is what survives translation — names,
+numbers, the days a text names, tag ids (pipelines/crosslingual.py). A text whose
+publication date is unknown is judged on its words alone, with stricter bars: nothing says
+the two texts are not of one week, where the weaker evidence would not do.
 
 TF-IDF is fitted on the statements of the window around the new one (a small pure
 implementation over stored top-term vectors, so no text is re-read and no model is kept):
 words frequent in that week's news weigh little, the distinctive ones decide.
 
-Pure: no Scrapy, no database. pipelines/db.py reads the candidates and writes the links.
+Pure: no Scrapy, no database. pipelines/linking.py reads the candidates and writes the links.
 """
 
 from __future__ import annotations
@@ -271,6 +279,15 @@ def translation_link(doc: Doc, candidates: list[Doc], corpus: list[Doc],
     return Link(best[1].id, best[1].story_id or best[1].id, "translation", float(best[0]))
 
 
+def reports(cos: float, tagged: bool, known: bool, settings: StorySettings = DEFAULTS) -> bool:
+    """Whether a news item's cosine with a statement makes it a report of it: within the
+    window, report_cosine with a shared specific tag or report_cosine_alone without; with a
+    date unknown, report_cosine_undated and a shared specific tag."""
+    if not known:
+        return tagged and cos >= settings.report_cosine_undated
+    return cos >= settings.report_cosine_alone or (tagged and cos >= settings.report_cosine)
+
+
 def coverage_link(doc: Doc, candidates: list[Doc], corpus: list[Doc], load_text,
                   settings: StorySettings = DEFAULTS, *, peers: bool = False) -> Link | None:
     """The candidate that `doc` covers or is covered by, or None.
@@ -322,9 +339,7 @@ def coverage_link(doc: Doc, candidates: list[Doc], corpus: list[Doc], load_text,
                     continue
             elif quote >= settings.quote_words:
                 link = Link(cand.id, cand.story_id or cand.id, "quote", round(cos, 4), quote)
-            elif known and (cos >= settings.report_cosine_alone or (cos >= settings.report_cosine and tagged)):
-                link = Link(cand.id, cand.story_id or cand.id, "report", round(cos, 4))
-            elif not known and tagged and cos >= settings.report_cosine_undated:
+            elif reports(cos, tagged, known, settings):
                 link = Link(cand.id, cand.story_id or cand.id, "report", round(cos, 4))
             else:
                 continue
