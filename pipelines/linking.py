@@ -266,18 +266,21 @@ def _window_docs(db, statement_id: int, language: str, moment: datetime, setting
     if others:  # an index range per language (not a scan of the whole window), the nearest of all kept
         rows += _around(db, f"s.language IN ({','.join('?' * len(others))})", others, moment, span, statement_id,
                         settings.other_language_candidates, index="idx_statements_language_when")
-    rows += db.execute(_WINDOW_SELECT.format(table="statements s", where="1", order="s.id DESC"),
-                       [statement_id, settings.recent_candidates]).fetchall()
     keep = timedelta(hours=max(settings.window_hours, settings.document_days * 24))  # the widest any rule looks
     lo, hi = (moment - keep).isoformat(timespec="seconds"), (moment + keep).isoformat(timespec="seconds")
+    # the last stored (an id range: bounded), unless published too far from this one to be linked
+    recent = "s.id > (SELECT max(id) FROM statements) - ?"
+    if dated:
+        recent += " AND (+s.published_at IS NULL OR +s.published_at BETWEEN ? AND ?)"  # + : not by its index
+    rows += db.execute(_WINDOW_SELECT.format(table="statements s", where=recent, order="s.id DESC"),
+                       [settings.recent_candidates, *([lo, hi] if dated else []), statement_id,
+                        settings.recent_candidates]).fetchall()
     docs, seen = [], set()
     for sid, story_id, role, published, publisher, terms, lang, url, title, tags in rows:
         if sid in seen:
             continue
         seen.add(sid)
         published_at = _parse(published)
-        if dated and published_at is not None and not lo <= published_at.isoformat(timespec="seconds") <= hi:
-            continue  # a recent statement published long before or after: never linked
         words, features = crosslingual.split(json.loads(terms))
         doc = stories.Doc(sid, words, frozenset((tags or "").split(",")) - {""}, published_at, story_id,
                           language=lang, features=features, site=_site(url), title=title or "",
@@ -299,8 +302,14 @@ def coverage_of(db, statement_id: int, item, is_news: bool, tags: frozenset[str]
     corpus = _window_docs(db, statement_id, item.language, moment or datetime.now(UTC), settings,
                           dated=moment is not None)
     doc = stories.Doc(statement_id, stories.top_terms(item.title, item.text), tags, moment, text=item.text,
-                      language=item.language, features=crosslingual.features(item.title, item.text),
-                      site=site_of(item.canonical_url or ""), title=item.title or "", news=is_news)
+                      language=item.language, site=site_of(item.canonical_url or ""), title=item.title or "",
+                      news=is_news)
+    # Names, numbers and days are compared only with another language or another version of
+    # a document under the same title: extracted for the decision only then (storing extracts
+    # them anyway, once: crosslingual.features keeps the last few).
+    if any((d.language or "") != (item.language or "") for d in corpus) or (
+            not is_news and any(stories.same_title(doc, d) for d in corpus if not d.news)):
+        doc.features = crosslingual.features(item.title, item.text)
 
     def load_text(sid: int) -> str:
         return db.execute("SELECT text FROM statements WHERE id = ?", [sid]).fetchone()[0]

@@ -28,10 +28,9 @@ from pipelines.textnorm import fold_for_matching
 __all__ = ["NearCopy", "NearCopySettings", "Signature", "exact_containment", "find_near_copy", "signature",
            "store_signature"]
 
-# Words are runs of letters or runs of digits: a number glued to a word ("1The Assembly", a
-# paragraph number that lost its space in a copy) is a word of its own, so the copy's
-# shingles are the original's.
-_WORD = re.compile(r"[^\W\d_]+|\d+")
+# Words; a number glued to the front of a word ("1The Assembly": a paragraph number that
+# lost its space in a copy) is a word of its own, so the copy's shingles are the original's.
+_WORD = re.compile(r"\d+(?=[^\W\d_])|\w+")
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ class Signature:
 
 
 def shingles(text: str, size: int = DEFAULTS.shingle_words) -> set[bytes]:
-    """Word n-grams of the folded text (case, quotes, dashes and a number glued to a word do not count)."""
+    """Word n-grams of the folded text (case, quotes, dashes, a number glued to a word's front do not count)."""
     words = _WORD.findall(fold_for_matching(text))
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()

@@ -234,19 +234,26 @@ def _title_key(title: str) -> list[str]:
     return _ANY_WORD.findall(fold_for_matching(title or ""))
 
 
+def same_title(doc: Doc, other: Doc) -> bool:
+    """Whether two titles of 4+ words agree, one being the start of the other (a site's
+    suffix such as '| Report | Doc. 15631' aside)."""
+    if doc.title[:8].lower() != other.title[:8].lower():  # most differ at once
+        return False
+    mine, theirs = _title_key(doc.title), _title_key(other.title)
+    short, long_ = sorted((mine, theirs), key=len)
+    return len(short) >= 4 and long_[:len(short)] == short
+
+
 def document_link(doc: Doc, candidates: list[Doc], corpus: list[Doc],
                   settings: StorySettings = DEFAULTS) -> Link | None:
     """A stored version of the same document (same language): titles that agree, a shared
     document number, similar words, published within settings.document_days."""
-    mine = _title_key(doc.title)
     numbers = {k for k in doc.features if k[0] == crosslingual.NUMBER and len(k) > settings.document_number_digits}
-    if len(mine) < 4 or not numbers:
+    if not numbers:
         return None
     fits = []
     for cand in candidates:
-        theirs = _title_key(cand.title)
-        short, long_ = sorted((mine, theirs), key=len)
-        if len(short) < 4 or long_[:len(short)] != short or not numbers & cand.features:
+        if not numbers & cand.features or not same_title(doc, cand):
             continue
         if dated(doc, cand) and not within(doc.published_at, cand.published_at, settings.document_days * 24):
             continue
