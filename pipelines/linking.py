@@ -217,11 +217,14 @@ def language_variant_urls(url: str, language: str | None) -> list[str]:
     return out
 
 
+# The ids are chosen first (from the index alone, where it covers the condition), then only
+# those rows are read with their terms and tags.
 _WINDOW_SELECT = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms, s.language,
        s.canonical_url, s.title, (SELECT group_concat(tag) FROM statement_tags g WHERE g.statement_id = s.id) AS tags
-    FROM {table} JOIN story_terms t ON t.statement_id = s.id
-    LEFT JOIN sources so ON so.id = s.source
-    WHERE {where} AND s.id != ? ORDER BY {order} LIMIT ?"""
+    FROM (SELECT s.id AS chosen FROM {table} WHERE {where} AND s.id != ? ORDER BY {order} LIMIT ?) w
+    JOIN statements s ON s.id = w.chosen
+    JOIN story_terms t ON t.statement_id = s.id
+    LEFT JOIN sources so ON so.id = s.source"""
 # When a statement was published, or (no date given) first seen: the expression of the
 # statements' time indexes (pipelines/db.py SORT_KEY), so these reads are index ranges.
 _WHEN = "coalesce(s.published_at, s.first_seen_at)"
@@ -255,7 +258,8 @@ def _window_docs(db, statement_id: int, language: str, moment: datetime, setting
                  *, dated: bool = True):
     """The statements near `moment` (published then, or first seen then when undated) with
     their story terms, features and tags: of the same language the nearest
-    settings.max_candidates (half before, half after); of each other language a few; and
+    settings.max_candidates (half before, half after); of other languages the nearest
+    settings.other_language_candidates before and after; and
     the statements stored last, whenever they were published (the texts decide for those;
     with `dated`, those published outside the window are left out: they cannot be linked)."""
     span = timedelta(hours=settings.window_hours)

@@ -53,7 +53,8 @@ class StorySettings:
     quote_cosine: the least cosine for a candidate to be checked for quotes at all.
     max_candidates: statements of the window read (nearest in time, half before, half after);
     they are also the corpus the IDF is fitted on.
-    other_language_candidates: statements of each other language read before and after.
+    other_language_candidates: statements in other languages read before and after (the
+    nearest first, all other languages together).
     recent_candidates: the statements stored last, read whenever they were published: with a
     publication date unknown on either side, the window cannot say what is near.
     min_shared_terms: a candidate sharing fewer of its top terms with the new text is not scored.
@@ -91,7 +92,7 @@ class StorySettings:
     shared_quote_words: int = 25
     quote_cosine: float = 0.08
     max_candidates: int = 60
-    other_language_candidates: int = 6
+    other_language_candidates: int = 15
     recent_candidates: int = 20
     min_shared_terms: int = 6
     top_terms: int = 48
