@@ -7,9 +7,15 @@ In the order a decision is cheapest and surest:
 2. the same words are stored (fingerprint): a `sighting`;
 3. a near-copy is stored (MinHash LSH, pipelines/nearcopy.py): a `sighting`, linked;
 4. otherwise a `new` statement, which joins a story when it is a translation of a
-   stored one (identity key in another language, hreflang or the site's language links)
-   or coverage (pipelines/stories.py); when a news report arrived first, the statement
-   joins the report's story, so one story alerts once.
+   stored one (identity key in another language, hreflang or the site's language links,
+   the same address with another language's path segment, or — on the same site — the
+   names, numbers and days of a translation), another version of a stored document, or
+   coverage (pipelines/stories.py, across languages too); when a news report arrived
+   first, the statement joins the report's story, so one story alerts once.
+
+Candidates are read through the statements' time index (published, or first seen when the
+page gave no date): the window of the same language, the nearest of each other language,
+and the statements stored last, whose texts alone decide when a date is unknown.
 
 Every function runs inside the caller's write transaction (pipelines/db.py Store.save).
 """
@@ -18,10 +24,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
 
-from pipelines import nearcopy, revisions, stories
+from pipelines import crosslingual, nearcopy, revisions, stories
 from pipelines.outbox import queue_alerts
-from spiders.urls import canonical_url
+from spiders.urls import canonical_url, site_of
+
+# Language codes a site may put in a path segment of its language versions (/en/, /fr/ …).
+LANGUAGE_SEGMENTS = ("en", "fr", "de", "ru", "uk", "ua", "es", "it", "pl", "pt", "nl", "be", "ro", "tr")
+# Languages always looked at for coverage across languages, besides those of the registry's sources.
+BASE_LANGUAGES = ("en", "uk", "ru", "fr", "de")
 
 
 def _published(item) -> datetime | None:
@@ -69,7 +82,7 @@ def near_copy(db, item, sig, settings: nearcopy.NearCopySettings = nearcopy.DEFA
         other = _parse(row[1])
         return moment is None or other is None or stories.within(moment, other, settings.max_days_apart * 24)
 
-    return nearcopy.find_near_copy(db, sig, settings, accept=acceptable)
+    return nearcopy.find_near_copy(db, sig, settings, accept=acceptable, text=item.text)
 
 
 # --- revisions ----------------------------------------------------------------------------
@@ -117,7 +130,10 @@ def index_text(db, statement_id: int, item, sig=None) -> None:
     else:
         db.execute("DELETE FROM nearcopy_signatures WHERE statement_id = ?", [statement_id])
         db.execute("DELETE FROM nearcopy_bands WHERE statement_id = ?", [statement_id])
-    terms = stories.top_terms(item.title, item.text)
+    # The words for TF-IDF and, under prefixed keys, what survives translation (names, numbers,
+    # dates named): one row, read with the terms.
+    terms = crosslingual.with_features(stories.top_terms(item.title, item.text),
+                                       crosslingual.features(item.title, item.text))
     db.execute("INSERT OR REPLACE INTO story_terms (statement_id, terms) VALUES (?, ?)",
                [statement_id, json.dumps(terms, ensure_ascii=False, separators=(",", ":"))])
 
@@ -166,29 +182,113 @@ def translation_of(db, statement_id: int, item) -> int | None:
         "SELECT statement_id FROM translation_links WHERE canonical_url = ? AND statement_id != ? LIMIT 1",
         [item.canonical_url, statement_id],
     ).fetchone()
-    return row[0] if row else None
+    if row:
+        return row[0]
+    variants = language_variant_urls(item.canonical_url, item.language)
+    if variants:  # the same address with another language's segment (/en/ -> /fr/)
+        row = db.execute(
+            f"""SELECT g.statement_id FROM sightings g JOIN statements s ON s.id = g.statement_id
+                WHERE g.canonical_url IN ({",".join("?" * len(variants))}) AND g.statement_id != ?
+                  AND s.language IS NOT ? ORDER BY g.statement_id LIMIT 1""",
+            [*variants, statement_id, item.language],
+        ).fetchone()
+        if row:
+            return row[0]
+    return None
 
 
-def _window_docs(db, statement_id: int, language: str, moment: datetime, settings: stories.StorySettings):
-    """The statements of the window nearest in time to `moment` (half before, half after),
-    read through the published_at index, with their story terms and tags."""
+def language_variant_urls(url: str, language: str | None) -> list[str]:
+    """The address with its one language segment (`/en/` for an English page) replaced by each
+    other language's: where sites keep a document's other language versions."""
+    code = (language or "").lower()[:2]
+    if not code or not url:
+        return []
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    at = [i for i, segment in enumerate(segments) if segment.lower() == code]
+    if len(at) != 1:
+        return []
+    out = []
+    for other in LANGUAGE_SEGMENTS:
+        if other != code:
+            changed = segments.copy()
+            changed[at[0]] = other
+            out.append(urlunsplit(parts._replace(path="/".join(changed))))
+    return out
+
+
+# The ids are chosen first (from the index alone, where it covers the condition), then only
+# those rows are read with their terms and tags.
+_WINDOW_SELECT = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms, s.language,
+       s.canonical_url, s.title, (SELECT group_concat(tag) FROM statement_tags g WHERE g.statement_id = s.id) AS tags
+    FROM (SELECT s.id AS chosen FROM {table} WHERE {where} AND s.id != ? ORDER BY {order} LIMIT ?) w
+    JOIN statements s ON s.id = w.chosen
+    JOIN story_terms t ON t.statement_id = s.id
+    LEFT JOIN sources so ON so.id = s.source"""
+# When a statement was published, or (no date given) first seen: the expression of the
+# statements' time indexes (pipelines/db.py SORT_KEY), so these reads are index ranges.
+_WHEN = "coalesce(s.published_at, s.first_seen_at)"
+
+
+def _around(db, where: str, args: list, moment: datetime, span: timedelta, statement_id: int, half: int,
+            index: str | None = None) -> list:
+    """Rows matching `where`, the nearest `half` before `moment` and `half` after, within `span`."""
+    at = moment.isoformat(timespec="seconds")
+    table = f"statements s INDEXED BY {index}" if index else "statements s"
+    before = db.execute(_WINDOW_SELECT.format(table=table, where=f"{where} AND {_WHEN} BETWEEN ? AND ?",
+                                              order=f"{_WHEN} DESC"),
+                        [*args, (moment - span).isoformat(timespec="seconds"), at, statement_id, half]).fetchall()
+    after = db.execute(_WINDOW_SELECT.format(table=table, where=f"{where} AND {_WHEN} > ? AND {_WHEN} <= ?",
+                                             order=f"{_WHEN} ASC"),
+                       [*args, at, (moment + span).isoformat(timespec="seconds"), statement_id, half]).fetchall()
+    return before + after
+
+
+@lru_cache(maxsize=4096)
+def _site_of_host(host: str) -> str:
+    return site_of("https://" + host + "/")
+
+
+def _site(url: str | None) -> str:
+    parts = (url or "").split("/", 3)
+    return _site_of_host(parts[2]) if len(parts) > 2 else ""
+
+
+def _window_docs(db, statement_id: int, language: str, moment: datetime, settings: stories.StorySettings,
+                 *, dated: bool = True):
+    """The statements near `moment` (published then, or first seen then when undated) with
+    their story terms, features and tags: of the same language the nearest
+    settings.max_candidates (half before, half after); of other languages the nearest
+    settings.other_language_candidates before and after; and
+    the statements stored last, whenever they were published (the texts decide for those;
+    with `dated`, those published outside the window are left out: they cannot be linked)."""
     span = timedelta(hours=settings.window_hours)
     half = max(1, settings.max_candidates // 2)
-    at = moment.isoformat(timespec="seconds")
-    select = """SELECT s.id, s.story_id, s.story_role, s.published_at, so.publisher, t.terms,
-                  (SELECT group_concat(tag) FROM statement_tags g WHERE g.statement_id = s.id) AS tags
-           FROM statements s JOIN story_terms t ON t.statement_id = s.id
-           LEFT JOIN sources so ON so.id = s.source
-           WHERE s.published_at {range} AND s.language IS ? AND s.id != ?
-           ORDER BY s.published_at {order} LIMIT ?"""
-    rows = db.execute(select.format(range="BETWEEN ? AND ?", order="DESC"),
-                      [(moment - span).isoformat(timespec="seconds"), at, language, statement_id, half]).fetchall()
-    rows += db.execute(select.format(range="> ? AND s.published_at <= ?", order="ASC"),
-                       [at, (moment + span).isoformat(timespec="seconds"), language, statement_id, half]).fetchall()
-    docs = []
-    for sid, story_id, role, published, publisher, terms, tags in rows:
-        doc = stories.Doc(sid, json.loads(terms), frozenset((tags or "").split(",")) - {""}, _parse(published),
-                          story_id)
+    rows = _around(db, "s.language IS ?", [language], moment, span, statement_id, half)
+    languages = {lang for (lang,) in db.execute("SELECT DISTINCT language FROM sources") if lang}
+    others = sorted((languages | set(BASE_LANGUAGES)) - {language or ""})
+    if others:  # an index range per language (not a scan of the whole window), the nearest of all kept
+        rows += _around(db, f"s.language IN ({','.join('?' * len(others))})", others, moment, span, statement_id,
+                        settings.other_language_candidates, index="idx_statements_language_when")
+    keep = timedelta(hours=max(settings.window_hours, settings.document_days * 24))  # the widest any rule looks
+    lo, hi = (moment - keep).isoformat(timespec="seconds"), (moment + keep).isoformat(timespec="seconds")
+    # the last stored (an id range: bounded), unless published too far from this one to be linked
+    recent = "s.id > (SELECT max(id) FROM statements) - ?"
+    if dated:
+        recent += " AND (+s.published_at IS NULL OR +s.published_at BETWEEN ? AND ?)"  # + : not by its index
+    rows += db.execute(_WINDOW_SELECT.format(table="statements s", where=recent, order="s.id DESC"),
+                       [settings.recent_candidates, *([lo, hi] if dated else []), statement_id,
+                        settings.recent_candidates]).fetchall()
+    docs, seen = [], set()
+    for sid, story_id, role, published, publisher, terms, lang, url, title, tags in rows:
+        if sid in seen:
+            continue
+        seen.add(sid)
+        published_at = _parse(published)
+        words, features = crosslingual.split(json.loads(terms))
+        doc = stories.Doc(sid, words, frozenset((tags or "").split(",")) - {""}, published_at, story_id,
+                          language=lang, features=features, site=_site(url), title=title or "",
+                          news=publisher == "news")
         doc.extra = {"news": publisher == "news", "role": role}
         docs.append(doc)
     return docs
@@ -196,25 +296,40 @@ def _window_docs(db, statement_id: int, language: str, moment: datetime, setting
 
 def coverage_of(db, statement_id: int, item, is_news: bool, tags: frozenset[str],
                 settings: stories.StorySettings = stories.DEFAULTS) -> stories.Link | None:
-    """A news item: the stored statement it covers, else another report quoting the same
-    words at length. A statement: the news report (still a story of its own) that covered
-    it before it was stored."""
+    """A news item: the stored statement it covers, else another report of the same event
+    (a long shared quote; or, in another language or in the same, enough shared evidence).
+    A statement: a stored version of the same document, its version in another language on
+    the same site, or the news report (still a story of its own) that covered it before it
+    was stored. A text without a publication date is placed in time by when it is first
+    seen (now), and judged on its text alone with stricter bars (stories.StorySettings)."""
     moment = _published(item)
-    if moment is None:
-        return None
-    corpus = _window_docs(db, statement_id, item.language, moment, settings)
-    doc = stories.Doc(statement_id, stories.top_terms(item.title, item.text), tags, moment, text=item.text)
+    corpus = _window_docs(db, statement_id, item.language, moment or datetime.now(UTC), settings,
+                          dated=moment is not None)
+    doc = stories.Doc(statement_id, stories.top_terms(item.title, item.text), tags, moment, text=item.text,
+                      language=item.language, site=site_of(item.canonical_url or ""), title=item.title or "",
+                      news=is_news)
+    # Names, numbers and days are compared only with another language or another version of
+    # a document under the same title: extracted for the decision only then (storing extracts
+    # them anyway, once: crosslingual.features keeps the last few).
+    if any((d.language or "") != (item.language or "") for d in corpus) or (
+            not is_news and any(stories.same_title(doc, d) for d in corpus if not d.news)):
+        doc.features = crosslingual.features(item.title, item.text)
 
     def load_text(sid: int) -> str:
         return db.execute("SELECT text FROM statements WHERE id = ?", [sid]).fetchone()[0]
 
     if not is_news:
-        reports = [d for d in corpus if d.extra["news"] and d.story_id == d.id]
+        statements = [d for d in corpus if not d.news]
+        link = (stories.document_link(doc, [d for d in statements if d.language == doc.language], corpus, settings)
+                or stories.translation_link(doc, statements, corpus, settings))
+        if link is not None:
+            return link
+        reports = [d for d in corpus if d.news and d.story_id == d.id]
         return stories.coverage_link(doc, reports, corpus, load_text, settings) if reports else None
-    statements = [d for d in corpus if not d.extra["news"]]
+    statements = [d for d in corpus if not d.news]
     link = stories.coverage_link(doc, statements, corpus, load_text, settings) if statements else None
     if link is None:
-        peers = [d for d in corpus if d.extra["news"]]
+        peers = [d for d in corpus if d.news]
         link = stories.coverage_link(doc, peers, corpus, load_text, settings, peers=True) if peers else None
     return link
 
@@ -230,6 +345,9 @@ def join_story(db, statement_id: int, item, is_news: bool, now: str) -> tuple[in
     link = coverage_of(db, statement_id, item, is_news, tags)
     if link is None:
         return statement_id, None
+    if link.relation in ("translation", "version"):  # another language or version of a stored statement
+        _link(db, statement_id, link.story_id, link.statement_id, link.relation, link.cosine, now, link.relation)
+        return link.story_id, link.relation
     if is_news:  # this report covers a stored statement
         _link(db, statement_id, link.story_id, link.statement_id, link.relation, link.cosine, now, "coverage")
         return link.story_id, link.relation

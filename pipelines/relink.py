@@ -6,7 +6,8 @@ or report cannot be linked to them. `relink_batches` computes both, `batch` stat
 write transaction (a crawl writing meanwhile waits at most one batch), and is idempotent: a
 statement with story terms is done (every statement stored since 0005 has them), so a second
 run, or one resumed after Ctrl-C, does only what is left. `everything=True` recomputes all
-(after changing the near-copy settings).
+(after changing the near-copy settings, or to give statements indexed before cross-language
+features existed their names, numbers and days: pipelines/crosslingual.py).
 """
 
 from __future__ import annotations

@@ -166,8 +166,9 @@ class Scores:
 
 
 def evaluate(pairs: list[dict], *, assume_dates: bool = False) -> Scores:
-    """Scores of the pairs as given (a text without a date is never coverage: the linker needs
-    to know two texts are within the window), or with `assume_dates` missing dates filled in."""
+    """Scores of the pairs as given (a text without a date is judged on its words alone, with
+    the stricter bars of pipelines/stories.py, since nothing says the two are of one week),
+    or with `assume_dates` missing dates filled in (both then count as within the window)."""
     registry = Registry.load()
     scores = Scores()
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs = [p for path in paths for p in load_pairs(path)]
     dated = sum(1 for p in pairs if p["a"].get("published_at") and p["b"].get("published_at"))
     print(f"{len(pairs)} pairs from {', '.join(map(str, paths))} ({dated} with both dates)")
-    print("dates as given (a text without a date is never linked as coverage):")
+    print("dates as given (a text without a date is judged on its words alone, with stricter bars):")
     print(evaluate(pairs).report())
     print("missing dates taken from the other text (the decision on the texts alone):")
     print(evaluate(pairs, assume_dates=True).report())
