@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson  # reads the window's story terms ~4x faster than json: ~90 rows per decision
+
 from pipelines import crosslingual, nearcopy, revisions, stories
 from pipelines.outbox import queue_alerts
 from spiders.urls import canonical_url, site_of
@@ -285,7 +287,7 @@ def _window_docs(db, statement_id: int, language: str, moment: datetime, setting
             continue
         seen.add(sid)
         published_at = _parse(published)
-        words, features = crosslingual.split(json.loads(terms))
+        words, features = crosslingual.split(orjson.loads(terms))
         doc = stories.Doc(sid, words, frozenset((tags or "").split(",")) - {""}, published_at, story_id,
                           language=lang, features=features, site=_site(url), title=title or "",
                           news=publisher == "news")
