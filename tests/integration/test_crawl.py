@@ -393,8 +393,11 @@ def test_ctrl_c_stops_running_crawls(tmp_path, http_site):
     reg = tmp_path / "sources.toml"
     reg.write_text(FEED_SOURCE.replace("{base}", http_site.base_url), encoding="utf-8")
     exe = Path(sys.executable).parent / "communique"
+    # A test run started in the background by a shell inherits SIGINT ignored, and Python then
+    # installs no Ctrl-C handler: give the CLI the default disposition a terminal would.
     cli = subprocess.Popen([str(exe), "crawl", "--sources", str(reg), "--db", str(tmp_path / "c.db")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert reached.wait(120), "the crawl never reached the feed"
         cli.send_signal(signal.SIGINT)
