@@ -104,7 +104,27 @@ def cli(ctx, debug):
 
 
 def main():
-    cli(prog_name="communique")
+    _tolerate_narrow_encodings()
+    cli(args=[_utf8_argument(arg) for arg in sys.argv[1:]], prog_name="communique")
+
+
+def _tolerate_narrow_encodings() -> None:
+    """On a terminal or pipe that is not UTF-8 (a latin-1 locale, PYTHONIOENCODING=ascii), print what
+    the encoding cannot show as "?" instead of failing on the first Cyrillic title."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
+def _utf8_argument(arg: str) -> str:
+    """A command-line argument as the UTF-8 the user typed, even when Python decoded it with a narrower
+    locale (LC_ALL=C without UTF-8 mode turns «Рада» into surrogates that match nothing)."""
+    raw = os.fsencode(arg)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return arg  # not UTF-8: keep the locale's reading
 
 
 def __getattr__(name: str):

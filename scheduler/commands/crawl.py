@@ -46,7 +46,7 @@ def do_crawl(sources, db_path, sources_path, *, jobs=2, settings=None, timeout_s
 @click.argument("source_ids", nargs=-1)
 @db_option
 @sources_option
-@click.option("--jobs", default=2, show_default=True, help="Sources crawled at once (each a subprocess).")
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="Sources crawled at once (each a subprocess).")
 @click.option("--max-pages", type=click.IntRange(1), help="Listing pages to follow at most (backfill depth).")
 @click.option("--timeout", "timeout_s", type=click.IntRange(10), help="Seconds before a crawl is killed.")
 def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):

@@ -1,0 +1,137 @@
+"""Odd and hostile command lines a first user typed: each gives one clear line and a non-zero
+exit, never an internal error, and never an empty answer that only looks like "nothing found"."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from scheduler.cli import cli
+from spiders.sources import Source
+from tests.builders import one_statement_db, opened_store, statement
+
+SOURCE = Source(id="src", name="Src", publisher="ministry", country="UA", language="en", spider="feed",
+                feed_urls=("https://example.org/rss",))
+HUGE = "99999999999999999999"  # beyond SQLite's 64-bit integers
+
+
+@pytest.fixture
+def db(tmp_path):
+    return one_statement_db(tmp_path / "c.db", SOURCE)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *, says: str):
+    assert result.exit_code != 0, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(error_lines) == 1, result.output
+    assert says in error_lines[0], result.output
+
+
+@pytest.mark.parametrize("args", [["show", HUGE], ["search", "--offset", HUGE], ["unsubscribe", "a@example.org",
+                                                                                  "--id", HUGE]])
+def test_a_number_too_large_for_the_database_is_a_usage_error(db, args):
+    result = run(*args, "--db", db)
+    assert result.exit_code == 2
+    assert_one_line_error(result, says="range")
+
+
+@pytest.mark.parametrize("command", ["search", "stats", "export"])
+def test_since_after_until_is_an_error_not_an_empty_answer(db, command):
+    result = run(command, "--since", "2025-01-01", "--until", "2024-01-01", "--db", db)
+    assert_one_line_error(result, says="--since 2025-01-01 is not before --until 2024-01-01")
+    assert "no statements found" not in result.output and "nothing to count" not in result.output
+
+
+def test_since_before_until_still_finds(db):
+    result = run("search", "--since", "2024-10-01", "--until", "2024-11-01", "--db", db)
+    assert result.exit_code == 0
+    assert "Torture report" in result.output
+
+
+@pytest.mark.parametrize("args", [["search", "--min-score", "nan"], ["subscribe", "a@example.org", "--min-score",
+                                                                     "nan"]])
+def test_min_score_not_a_number_is_refused(db, args):
+    result = run(*args, "--db", db)
+    assert result.exit_code == 2
+    assert_one_line_error(result, says="--min-score")
+
+
+def test_crawl_jobs_below_one_is_refused(tmp_path):
+    result = run("crawl", "no-such-source", "--jobs", "-1", "--db", tmp_path / "c.db")  # never reaches a site
+    assert result.exit_code == 2
+    assert_one_line_error(result, says="--jobs")
+
+
+def test_subscribe_refuses_a_query_full_text_search_cannot_read(db):
+    result = run("subscribe", "a@example.org", "--query", "(", "--db", db)
+    assert_one_line_error(result, says="--query '('")
+    assert "subscription #" not in result.output
+    assert "a@example.org" not in run("subscriptions", "--db", db).output
+
+
+@pytest.mark.parametrize("option, value, known", [("--tag", "cooe", "coe"), ("--source", "nope", "src")])
+def test_subscribe_refuses_a_tag_or_source_that_does_not_exist(db, option, value, known):
+    result = run("subscribe", "a@example.org", option, value, "--db", db)
+    assert_one_line_error(result, says=f"unknown {option[2:]} {value!r}")
+    assert known in result.output
+
+
+def test_subscribe_accepts_a_lexicon_tag_no_statement_carries_yet(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMUNIQUE_HOME", str(tmp_path))  # a fresh database: no tags stored at all
+    result = run("subscribe", "a@example.org", "--tag", "venice_commission", "--query", "torture",
+                 "--source", "mid-ru-en", "--db", tmp_path / "fresh.db")
+    assert result.exit_code == 0, result.output
+    assert "subscription #1" in result.output
+
+
+def test_schedule_once_that_cannot_create_its_lock_file_says_so(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMUNIQUE_HOME", str(tmp_path))
+    (tmp_path / "c.db.scheduler.lock").mkdir()  # the lock file's name is taken by a folder
+    registry = tmp_path / "sources.toml"
+    registry.write_text('[[source]]\nid = "src"\nname = "Src"\npublisher = "ministry"\ncountry = "UA"\n'
+                        'language = "en"\nspider = "feed"\nfeed_urls = ["https://example.org/rss"]\n',
+                        encoding="utf-8")
+    result = run("schedule", "--once", "--sources", registry, "--db", db)
+    assert_one_line_error(result, says="scheduler lock")
+
+
+def _communique(args, env_extra, home):
+    """The installed entry point in a fresh interpreter, so the locale and stdout encoding are real."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIO", "PYTHONUTF8"))}
+    env.update(env_extra, COMMUNIQUE_HOME=str(home))
+    code = "import sys; from scheduler.cli import main; sys.argv[0] = 'communique'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, env=env, timeout=120,
+                          check=False)
+
+
+@pytest.fixture
+def cyrillic_db(tmp_path):
+    path = tmp_path / "uk.db"
+    with opened_store(path, SOURCE) as store:
+        store.save(statement("https://example.org/uk/1", "Заява щодо Ради Європи та Конвенції.",
+                             title="Заява Ради Європи", language="uk"))
+    return path
+
+
+def test_a_terminal_that_cannot_show_cyrillic_gets_replacement_characters_not_a_crash(cyrillic_db):
+    done = _communique(["search", "--db", str(cyrillic_db)], {"PYTHONIOENCODING": "latin-1"}, cyrillic_db.parent)
+    assert done.returncode == 0, done.stderr
+    assert b"internal error" not in done.stderr
+    assert b"1 " in done.stdout and b"?" in done.stdout
+
+
+def test_a_query_typed_in_utf8_under_the_c_locale_still_finds(cyrillic_db):
+    done = _communique(["search", "Заява", "--db", str(cyrillic_db)],
+                       {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}, cyrillic_db.parent)
+    assert done.returncode == 0, done.stderr
+    assert b"no statements found" not in done.stdout
+    assert "Заява Ради Європи".encode() in done.stdout or b"src" in done.stdout
