@@ -72,8 +72,9 @@ def _bold_marks(line: str) -> str:
 
 
 def cell_width(text: str) -> int:
-    """Terminal cells `text` takes: a CJK character two, a combining accent or zero-width mark none."""
-    from rich.cells import cell_len  # rich is already a dependency (crawl progress); this part imports in ~5 ms
+    """Terminal cells `text` takes: a CJK character two, a combining accent or zero-width mark none.
+    rich is already a dependency (crawl progress); its cells module imports in about 5 ms."""
+    from rich.cells import cell_len
 
     return cell_len(text)
 

@@ -37,7 +37,8 @@ def assert_one_line_error(result, *, says: str):
 
 
 @pytest.mark.parametrize("args", [["show", HUGE], ["search", "--offset", HUGE], ["unsubscribe", "a@example.org",
-                                                                                  "--id", HUGE]])
+                                                                                  "--id", HUGE],
+                                  ["relink", "--batch", HUGE]])
 def test_a_number_too_large_for_the_database_is_a_usage_error(db, args):
     result = run(*args, "--db", db)
     assert result.exit_code == 2
