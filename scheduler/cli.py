@@ -38,9 +38,12 @@ class Cli(click.Group):
             raise UserError(str(exc)) from None
         except sqlite3.Error as exc:
             raise UserError(f"database error: {exc}") from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit,
-                KeyboardInterrupt):
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C: one line and the shell's usual 130 (as `crawl` documents), not click's "Aborted!" and 1.
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
         except BrokenPipeError:
             # The reader went away (`communique show 1 | head`): nothing more to say, and no bug.
             # Point stdout at /dev/null so the interpreter's last flush cannot fail again.

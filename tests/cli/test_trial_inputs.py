@@ -136,3 +136,36 @@ def test_a_query_typed_in_utf8_under_the_c_locale_still_finds(cyrillic_db):
     assert done.returncode == 0, done.stderr
     assert b"no statements found" not in done.stdout
     assert "Заява Ради Європи".encode() in done.stdout or b"src" in done.stdout
+
+
+def test_ctrl_c_in_any_command_exits_130_with_one_line(tmp_path):
+    """`crawl` documents 130 for Ctrl-C; every other command (demo, tag, relink …) said "Aborted!" and 1."""
+    import signal
+
+    env = {**os.environ, "COMMUNIQUE_HOME": str(tmp_path)}
+    code = "import sys; from scheduler.cli import main; sys.argv[0] = 'communique'; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "tag", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    try:
+        _wait_until_reading_stdin(proc.pid)  # a user typing a text, then thinking better of it
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert b"Aborted" not in err and b"Traceback" not in err
+    assert err.decode().strip().splitlines() == ["interrupted"]
+
+
+def _wait_until_reading_stdin(pid: int) -> None:
+    """Until the process is blocked reading its stdin pipe (Linux names the kernel function it waits in)."""
+    import time
+    from pathlib import Path
+
+    for _ in range(600):
+        try:
+            if "pipe_read" in Path(f"/proc/{pid}/wchan").read_text():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
