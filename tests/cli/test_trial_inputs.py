@@ -149,7 +149,7 @@ def test_ctrl_c_in_any_command_exits_130_with_one_line(tmp_path):
     try:
         _wait_until_reading_stdin(proc.pid)  # a user typing a text, then thinking better of it
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 130, err
