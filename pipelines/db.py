@@ -1068,11 +1068,12 @@ class Store:
             source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
         else:  # a day or week is read from the (id, ordering key) index, not from each row
             source = "statements s" + (" INDEXED BY idx_statements_id_when" if timeline and where else "")
-        rows = self.db.execute(
+        rows = self.run_query_sql(  # a query FTS5 cannot read is a QueryError, as in search
             f"SELECT {column} AS key, count(*) AS count FROM {source}{where} GROUP BY key ORDER BY count DESC, key"
             + (" LIMIT ?" if limit and not timeline else ""),
             [*params, *([int(limit)] if limit and not timeline else [])],
-        ).fetchall()
+            query,
+        )
         if timeline:
             found = dict(rows)
             return [{"key": b, "count": found.get(b, 0)} for b in buckets]

@@ -169,3 +169,17 @@ def _wait_until_reading_stdin(pid: int) -> None:
         except OSError:
             pass
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize("args", [["--limit", HUGE], ["--by", "day", "--limit", "3000000"],
+                                  ["--by", "week", "--limit", "3000000"]])
+def test_stats_limit_beyond_what_can_be_counted_is_a_usage_error(db, args):
+    result = run("stats", *args, "--db", db)
+    assert result.exit_code == 2
+    assert_one_line_error(result, says="--limit")
+
+
+def test_stats_with_a_query_fts_cannot_read_says_so_as_search_does(db):
+    result = run("stats", "(", "--db", db)
+    assert_one_line_error(result, says="cannot search for '('")
+    assert "database error" not in result.output
