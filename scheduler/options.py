@@ -50,3 +50,6 @@ class ScoreRange(click.FloatRange):
 
 
 score_type = ScoreRange(0, 1)
+
+# A crawl's time limit: beyond a week it is a typo, and beyond ~292 years it overflowed the wait on the subprocess.
+MAX_TIMEOUT_S = 7 * 24 * 3600

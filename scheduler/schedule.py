@@ -316,9 +316,13 @@ def run_once(runner: CrawlRunner, sources: list[Source], *, now: datetime | None
     if on_due:
         on_due(due)
     results: dict[str, CrawlResult | None] = {}
+    errors: list[BaseException] = []
 
     def crawl(source_id: str) -> None:
-        results[source_id] = runner.run(source_id)
+        try:
+            results[source_id] = runner.run(source_id)
+        except Exception as exc:  # noqa: BLE001 (raised again below: a crawl that could not start is not "nothing due")
+            errors.append(exc)
 
     threads = [threading.Thread(target=crawl, args=[s.id], name=f"crawl-{s.id}") for s in due]
     with stop_on_signals(runner.gate.close):
@@ -330,4 +334,6 @@ def run_once(runner: CrawlRunner, sources: list[Source], *, now: datetime | None
             runner.stop(grace_s)
         for thread in threads:
             thread.join()
+    if errors:
+        raise errors[0]
     return [r for s in due if (r := results.get(s.id)) is not None]

@@ -183,3 +183,31 @@ def test_stats_with_a_query_fts_cannot_read_says_so_as_search_does(db):
     result = run("stats", "(", "--db", db)
     assert_one_line_error(result, says="cannot search for '('")
     assert "database error" not in result.output
+
+
+OFFLINE_REGISTRY = ('[[source]]\nid = "src"\nname = "Src"\npublisher = "ministry"\ncountry = "UA"\nlanguage = "en"\n'
+                    'spider = "feed"\nfeed_urls = ["https://example.org/rss"]\n')
+
+
+@pytest.mark.parametrize("command", [["crawl", "src"], ["schedule", "--once"]])
+def test_crawls_whose_log_folder_cannot_be_made_say_so_in_one_line(tmp_path, monkeypatch, command):
+    """`logs` next to the database is a file: no crawl can start (nothing is fetched). `schedule --once`
+    said "no source is due" and exited 0, its threads' tracebacks on stderr; `crawl` called it a bug."""
+    monkeypatch.setenv("COMMUNIQUE_HOME", str(tmp_path))
+    (tmp_path / "logs").write_text("not a folder", encoding="utf-8")
+    registry = tmp_path / "sources.toml"
+    registry.write_text(OFFLINE_REGISTRY, encoding="utf-8")
+    result = run(*command, "--sources", registry, "--db", tmp_path / "c.db")
+    assert "no source is due" not in result.output
+    assert_one_line_error(result, says=f"cannot create the crawl log folder {tmp_path / 'logs'}")
+
+
+@pytest.mark.parametrize("command", [["crawl", "no-such-source"], ["schedule", "--once"], ["recheck", "nope"]])
+def test_a_timeout_beyond_a_week_is_a_usage_error(tmp_path, command):
+    """A huge --timeout overflowed the wait on each crawl subprocess, after starting them all: orphaned crawls."""
+    registry = tmp_path / "sources.toml"
+    registry.write_text(OFFLINE_REGISTRY.replace('spider = "feed"', 'spider = "feed"\nenabled = false'),
+                        encoding="utf-8")  # nothing would be crawled even if the option were taken
+    result = run(*command, "--timeout", HUGE, "--sources", registry, "--db", tmp_path / "c.db")
+    assert result.exit_code == 2
+    assert_one_line_error(result, says="--timeout")
