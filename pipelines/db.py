@@ -987,9 +987,11 @@ class Store:
         """
         search = SearchPlan(self, query, tag, source, country, publisher, language, since, until, min_score, sort)
         sql, params = search.ids_sql(self)
-        # Collapsing reads more rows than it shows: a story's other statements fill the gaps.
-        wanted = int(limit) * (10 if collapse_stories else 1)
-        found = self.run_query_sql(sql + " LIMIT ? OFFSET ?", [*params, wanted, int(offset)], query)
+        # Collapsing reads more rows than it shows: a story's other statements fill the gaps. Its
+        # offset counts stories, so it reads from the first row (else a page repeats earlier stories).
+        wanted = min((int(offset) + int(limit)) * 10, 2**63 - 1) if collapse_stories else int(limit)
+        start = 0 if collapse_stories else int(offset)
+        found = self.run_query_sql(sql + " LIMIT ? OFFSET ?", [*params, wanted, start], query)
         ids = [r[0] for r in found]
         if not ids:
             return []
@@ -1005,7 +1007,7 @@ class Store:
         }
         rows = [by_id[i] for i in ids]
         if collapse_stories:
-            rows = collapse_by_story(rows)[: int(limit)]
+            rows = collapse_by_story(rows)[int(offset): int(offset) + int(limit)]
         if search.match:  # only for the rows shown
             snippets = search.snippets(self, [r["id"] for r in rows])
             for r in rows:
@@ -1013,12 +1015,17 @@ class Store:
         self._attach_tags(rows)
         return rows
 
-    def count_matches(self, query: str | None = None, *, cap: int = 10_000, **filters) -> int:
-        """How many statements `search` would find with these arguments, counting at most `cap`
-        (so a footer costs a bounded time even at millions of rows)."""
-        filters.pop("limit", None), filters.pop("offset", None), filters.pop("collapse_stories", None)
+    def count_matches(self, query: str | None = None, *, cap: int = 10_000, collapse_stories: bool = False,
+                      **filters) -> int:
+        """How many statements (with `collapse_stories`: stories) `search` would find with these
+        arguments, counting at most `cap` statements (so a footer costs a bounded time even at
+        millions of rows)."""
+        filters.pop("limit", None), filters.pop("offset", None)
         search = SearchPlan(self, query, **filters)
         sql, params = search.ids_sql(self, ordered=False)
+        if collapse_stories:
+            sql = f"SELECT DISTINCT coalesce(s.story_id, s.id) FROM statements s WHERE s.id IN ({sql} LIMIT ?)"
+            return self.run_query_sql(f"SELECT count(*) FROM ({sql})", [*params, int(cap)], query)[0][0]
         return self.run_query_sql(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
 
     def texts(self, ids: list[int]) -> dict[int, str]:

@@ -134,7 +134,7 @@ def search(query, tag, source, country, publisher, language, since, until, min_s
         rows = store.search(query, **filters, sort=sort, limit=limit, offset=offset, collapse_stories=collapse_stories)
         footer = None
         if fmt == "table" and (len(rows) == limit or offset):
-            total = store.count_matches(query, **filters, cap=offset + COUNT_CAP)
+            total = store.count_matches(query, **filters, cap=offset + COUNT_CAP, collapse_stories=collapse_stories)
             footer = page_footer(len(rows), offset, total, capped=total >= offset + COUNT_CAP)
     if fmt != "table":
         for r in rows:

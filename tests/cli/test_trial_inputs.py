@@ -211,3 +211,36 @@ def test_a_timeout_beyond_a_week_is_a_usage_error(tmp_path, command):
     result = run(*command, "--timeout", HUGE, "--sources", registry, "--db", tmp_path / "c.db")
     assert result.exit_code == 2
     assert_one_line_error(result, says="--timeout")
+
+
+@pytest.fixture
+def stories_db(tmp_path):
+    """Six statements, newest first 6..1, in four stories: {6, 4}, {5, 3}, {2}, {1}."""
+    from datetime import UTC, datetime
+
+    path = tmp_path / "stories.db"
+    with opened_store(path, SOURCE) as store:
+        for n in range(1, 7):
+            store.save(statement(f"https://example.org/{n}", f"Torture report number {n} on its own words w{n}.",
+                                 title=f"Report {n}", published_at=datetime(2024, 1, n, tzinfo=UTC)))
+        with store.write() as conn:
+            for statement_id, story in ((6, 4), (4, 4), (5, 3), (3, 3), (2, 2), (1, 1)):
+                conn.execute("UPDATE statements SET story_id = ? WHERE id = ?", [story, statement_id])
+    return path
+
+
+def test_collapsed_pages_count_stories_and_never_repeat_one(stories_db):
+    import json
+
+    def page(offset):
+        result = run("search", "--collapse-stories", "--limit", "2", "--offset", offset, "--format", "json",
+                     "--db", stories_db)
+        assert result.exit_code == 0, result.output
+        return [r["id"] for r in json.loads(result.output)]
+
+    assert page(0) == [6, 5]
+    assert page(2) == [2, 1]
+    assert page(4) == []
+    assert page(2**62 - 1) == []  # the furthest offset the option takes
+    table = run("search", "--collapse-stories", "--limit", "2", "--db", stories_db)
+    assert table.output.strip().splitlines()[-1] == "2 of 4 — --limit/--offset for more"
