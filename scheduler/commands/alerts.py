@@ -70,7 +70,7 @@ def _check_known(store, sub: Subscription) -> None:
 
         try:
             store.db.execute("SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? LIMIT 1",
-                             [sub.query]).fetchall()
+                             [outbox.subscription_match(sub.query)]).fetchall()
         except sqlite3.OperationalError as exc:
             raise UserError(f"--query {sub.query!r}: not a full-text query ({exc}); quote words with \"…\"") from None
 

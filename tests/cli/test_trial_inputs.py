@@ -244,3 +244,13 @@ def test_collapsed_pages_count_stories_and_never_repeat_one(stories_db):
     assert page(2**62 - 1) == []  # the furthest offset the option takes
     table = run("search", "--collapse-stories", "--limit", "2", "--db", stories_db)
     assert table.output.strip().splitlines()[-1] == "2 of 4 — --limit/--offset for more"
+
+
+@pytest.mark.parametrize("query", ["Рада Європи", "foo:bar OR Європи"])
+def test_a_subscription_query_matches_as_search_does(cyrillic_db, query):
+    """«Рада Європи» finds «Ради Європи» in search; a subscription with that query alerted on nothing."""
+    found = run("search", query, "--format", "json", "--db", cyrillic_db)
+    assert found.exit_code == 0 and '"id": 1' in found.output, found.output
+    result = run("subscribe", "a@example.org", "--query", query, "--since", "2000-01-01", "--db", cyrillic_db)
+    assert result.exit_code == 0, result.output
+    assert "1 alert(s) queued" in result.output
