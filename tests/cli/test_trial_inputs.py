@@ -254,3 +254,26 @@ def test_a_subscription_query_matches_as_search_does(cyrillic_db, query):
     result = run("subscribe", "a@example.org", "--query", query, "--since", "2000-01-01", "--db", cyrillic_db)
     assert result.exit_code == 0, result.output
     assert "1 alert(s) queued" in result.output
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_tag_refuses_a_text_larger_than_a_crawl_would_download(tmp_path, monkeypatch, source):
+    """`communique tag /dev/zero` read without end (the same bound as a downloaded page: 1 MB here)."""
+    monkeypatch.setenv("COMMUNIQUE_MAX_DOWNLOAD_MB", "1")
+    big = b"The Council of Europe. " * 50_000  # 1.15 MB
+    path = tmp_path / "big.txt"
+    path.write_bytes(big)
+    if source == "file":
+        result = CliRunner().invoke(cli, ["tag", str(path)])
+    else:
+        result = CliRunner().invoke(cli, ["tag", "-"], input=big)
+    assert_one_line_error(result, says="larger than 1 MB")
+
+
+def test_tag_reads_a_text_within_the_bound(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMUNIQUE_MAX_DOWNLOAD_MB", "1")
+    path = tmp_path / "ok.txt"
+    path.write_bytes(b"The Parliamentary Assembly of the Council of Europe met. " * 10_000)  # 0.57 MB
+    result = CliRunner().invoke(cli, ["tag", str(path), "--format", "text"])
+    assert result.exit_code == 0, result.output
+    assert "coe" in result.output
