@@ -151,7 +151,12 @@ def alerts_send(dry_run, db_path):
     from scheduler.alerts.sender import send_pending  # Jinja templates: only the commands that send mail
 
     with open_db(db_path, create=False) as store:
-        report = send_pending(store, dry_run=dry_run)
+        try:
+            report = send_pending(store, dry_run=dry_run)
+        except OSError as exc:
+            if not dry_run:
+                raise
+            raise UserError(f"--dry-run {dry_run}: cannot write the mails there: {exc.strerror or exc}") from None
     echo(report.line())
     if report.retrying or report.failed:
         raise SystemExit(1)

@@ -277,3 +277,11 @@ def test_tag_reads_a_text_within_the_bound(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["tag", str(path), "--format", "text"])
     assert result.exit_code == 0, result.output
     assert "coe" in result.output
+
+
+def test_alerts_dry_run_into_a_folder_that_cannot_be_made_says_so(db, tmp_path):
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    queued = run("subscribe", "a@example.org", "--since", "2000-01-01", "--db", db)
+    assert "1 alert(s) queued" in queued.output, queued.output
+    result = run("alerts", "send", "--dry-run", tmp_path / "afile" / "mails", "--db", db)
+    assert_one_line_error(result, says=f"--dry-run {tmp_path / 'afile' / 'mails'}: cannot write the mails there")
