@@ -13,6 +13,7 @@ from scheduler.crawl import CrawlResult, run_crawls
 from scheduler.options import MAX_TIMEOUT_S, db_option, sources_option
 from scheduler.output import echo
 from scheduler.progress import CrawlProgress
+from spiders import config
 from spiders.sources import load_sources
 
 
@@ -64,6 +65,7 @@ def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):
         communique crawl mid-ru-en ukrinform-en --max-pages 2
     """
     registry = load_sources(sources_path)
+    config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     chosen = select_sources(registry, source_ids)
     settings = {"COMMUNIQUE_MAX_PAGES": str(max_pages)} if max_pages else None
     try:

@@ -11,6 +11,7 @@ from scheduler.commands.common import select_sources
 from scheduler.options import MAX_TIMEOUT_S, db_option, sources_option
 from scheduler.output import echo
 from scheduler.rechecking import run_recheck
+from spiders import config
 from spiders.sources import load_sources
 
 
@@ -36,6 +37,7 @@ def recheck_cmd(source_ids, db_path, sources_path, timeout_s):
         COMMUNIQUE_RECHECK_AFTER=30m,2h,1d communique recheck
     """
     registry = load_sources(sources_path)
+    config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     chosen = select_sources(registry, source_ids)
     open_db(db_path).close()  # fail fast, once, on an unwritable path
     kwargs = {"timeout_s": timeout_s} if timeout_s else {}

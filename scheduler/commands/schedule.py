@@ -72,6 +72,7 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
         communique schedule --once
     """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     enabled = [s for s in load_sources(sources_path).values() if s.enabled]
     if not enabled:
         raise SourcesError(f"{sources_path}: no enabled sources to schedule")

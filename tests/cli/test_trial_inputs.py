@@ -285,3 +285,18 @@ def test_alerts_dry_run_into_a_folder_that_cannot_be_made_says_so(db, tmp_path):
     assert "1 alert(s) queued" in queued.output, queued.output
     result = run("alerts", "send", "--dry-run", tmp_path / "afile" / "mails", "--db", db)
     assert_one_line_error(result, says=f"--dry-run {tmp_path / 'afile' / 'mails'}: cannot write the mails there")
+
+
+@pytest.mark.parametrize("variable, value", [("COMMUNIQUE_ALLOWED_NETWORKS", "garbage"),
+                                             ("COMMUNIQUE_LOG_LEVEL", "LOUD")])
+@pytest.mark.parametrize("command", [["crawl", "src"], ["schedule", "--once"]])
+def test_a_malformed_crawl_setting_is_one_line_before_any_crawl(tmp_path, monkeypatch, variable, value, command):
+    """Each crawl subprocess found it and failed on its own: a `failed` run per source (counting
+    towards the admin's health email), its reason a Python class name."""
+    monkeypatch.setenv("COMMUNIQUE_HOME", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    registry = tmp_path / "sources.toml"
+    registry.write_text(OFFLINE_REGISTRY, encoding="utf-8")
+    result = run(*command, "--sources", registry, "--db", tmp_path / "c.db")
+    assert_one_line_error(result, says=f"${variable}: {value!r}")
+    assert "failed" not in result.output
