@@ -132,15 +132,17 @@ def search(query, tag, source, country, publisher, language, since, until, min_s
         filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
                                  language=language, since=since, until=until, min_score=min_score, about=about)
         rows = store.search(query, **filters, sort=sort, limit=limit, offset=offset, collapse_stories=collapse_stories)
-        footer = None
+        footer, empty = None, "no statements found"
         if fmt == "table" and (len(rows) == limit or offset):
             total = store.count_matches(query, **filters, cap=offset + COUNT_CAP, collapse_stories=collapse_stories)
             footer = page_footer(len(rows), offset, total, capped=total >= offset + COUNT_CAP)
+            if not rows and total:  # matches exist, all before the offset: "nothing found" would be false
+                empty = f"no statements after the first {total:,} (--offset {offset:,})"
     if fmt != "table":
         for r in rows:
             r["snippet"] = marked(r.get("snippet"))
     click.echo(render_rows(rows, fmt, columns=SEARCH_COLUMNS, fields=SEARCH_CSV_FIELDS, detail=_evidence,
-                           empty="no statements found", footer=footer))
+                           empty=empty, footer=footer))
 
 
 @click.command()

@@ -300,3 +300,15 @@ def test_a_malformed_crawl_setting_is_one_line_before_any_crawl(tmp_path, monkey
     result = run(*command, "--sources", registry, "--db", tmp_path / "c.db")
     assert_one_line_error(result, says=f"${variable}: {value!r}")
     assert "failed" not in result.output
+
+
+@pytest.mark.parametrize("query", [[], ["torture"]])
+def test_an_offset_past_the_last_match_does_not_claim_nothing_was_found(db, query):
+    result = run("search", *query, "--offset", "5", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "no statements found" not in result.output
+    assert result.output.strip() == "no statements after the first 1 (--offset 5)"
+
+
+def test_nothing_found_is_still_said_when_true(db):
+    assert run("search", "zzzunknownword", "--offset", "5", "--db", db).output.strip() == "no statements found"
