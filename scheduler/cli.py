@@ -32,6 +32,8 @@ class Cli(click.Group):
     """
 
     def invoke(self, ctx):
+        if config.no_color():
+            ctx.color = False  # click.echo then strips styling on a terminal too; commands inherit it
         try:
             return super().invoke(ctx)
         except CommuniqueError as exc:

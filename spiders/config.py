@@ -69,6 +69,11 @@ def env_flag(name: str, default: bool) -> bool:
     raise ConfigError(f"${name}: {raw!r} is not 0 or 1")
 
 
+def no_color() -> bool:
+    """NO_COLOR set and not empty (https://no-color.org): print no ANSI styling, even on a terminal."""
+    return env("NO_COLOR") is not None
+
+
 def state_dir() -> Path:
     """Where the database and logs live by default: $COMMUNIQUE_HOME, else ./data."""
     return Path(env("COMMUNIQUE_HOME") or Path.cwd() / "data")

@@ -312,3 +312,14 @@ def test_an_offset_past_the_last_match_does_not_claim_nothing_was_found(db, quer
 
 def test_nothing_found_is_still_said_when_true(db):
     assert run("search", "zzzunknownword", "--offset", "5", "--db", db).output.strip() == "no statements found"
+
+
+@pytest.mark.parametrize("args", [["search", "torture"], ["show", "1"]])
+def test_no_color_means_no_escape_codes_even_on_a_terminal(db, args):
+    """https://no-color.org: NO_COLOR set and not empty: no ANSI styling (search's bold matches, show's title)."""
+    on_a_terminal = CliRunner().invoke(cli, [*args, "--db", str(db)], color=True)
+    assert "\x1b[" in on_a_terminal.output  # styled when NO_COLOR is not set
+    plain = CliRunner().invoke(cli, [*args, "--db", str(db)], color=True, env={"NO_COLOR": "1"})
+    assert plain.exit_code == 0, plain.output
+    assert "\x1b[" not in plain.output
+    assert "Torture report" in plain.output or "torture" in plain.output.lower()
