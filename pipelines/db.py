@@ -1116,7 +1116,7 @@ class Store:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             if query and "MATCH" in sql:  # SQLite's only complaint about our SQL here is the query
-                raise QueryError(f"cannot search for {query!r}: {exc} (quote words with \"…\")") from None
+                raise QueryError(f"cannot search for {quoted_short(query)}: {exc} (quote words with \"…\")") from None
             raise
 
     def known_values(self, field: str) -> list[str]:
@@ -1248,6 +1248,11 @@ class Store:
             f"SELECT {SORT_KEY} FROM statements WHERE source = ? ORDER BY {SORT_KEY} DESC LIMIT ?",
             [source, statements]).fetchall()
         return run_rows[::-1], [datetime.fromisoformat(d) for (d,) in dates if d]
+
+
+def quoted_short(text: str, limit: int = 80) -> str:
+    """A user's query quoted for an error line: a 5,000-character query must not make a 5 KB line."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def collapse_by_story(rows: list[dict]) -> list[dict]:

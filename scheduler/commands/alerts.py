@@ -72,7 +72,10 @@ def _check_known(store, sub: Subscription) -> None:
             store.db.execute("SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? LIMIT 1",
                              [outbox.subscription_match(sub.query)]).fetchall()
         except sqlite3.OperationalError as exc:
-            raise UserError(f"--query {sub.query!r}: not a full-text query ({exc}); quote words with \"…\"") from None
+            from pipelines.db import quoted_short
+
+            raise UserError(f"--query {quoted_short(sub.query)}: not a full-text query ({exc}); "
+                            "quote words with \"…\"") from None
 
 
 def _refuse_unknown(field: str, values: list[str], known: set[str]) -> None:

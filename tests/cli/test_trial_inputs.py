@@ -323,3 +323,14 @@ def test_no_color_means_no_escape_codes_even_on_a_terminal(db, args):
     assert plain.exit_code == 0, plain.output
     assert "\x1b[" not in plain.output
     assert "Torture report" in plain.output or "torture" in plain.output.lower()
+
+
+@pytest.mark.parametrize("command", [["search"], ["stats"], ["subscribe", "a@example.org", "--query"]])
+def test_a_long_malformed_query_is_quoted_short_in_its_error(db, command):
+    """A 5,000-character query FTS5 cannot read was echoed whole: a 5 KB "one-line" error."""
+    query = "word " * 1000 + "("
+    result = run(*command, query, "--db", db)
+    assert_one_line_error(result, says="'word word word")
+    error = next(line for line in result.output.splitlines() if line.startswith("Error: "))
+    assert len(error) < 300
+    assert "…" in error
