@@ -334,3 +334,16 @@ def test_a_long_malformed_query_is_quoted_short_in_its_error(db, command):
     error = next(line for line in result.output.splitlines() if line.startswith("Error: "))
     assert len(error) < 300
     assert "…" in error
+
+
+def test_demo_never_deletes_a_file_that_is_not_a_communique_database(tmp_path, monkeypatch):
+    """`demo --db` starts from an empty database by deleting the old one: a mistyped --db pointing at
+    someone else's SQLite file deleted it."""
+    from tests.builders import digest, foreign_sqlite
+
+    monkeypatch.setenv("COMMUNIQUE_HOME", str(tmp_path))
+    foreign = foreign_sqlite(tmp_path / "notes.sqlite")
+    before = digest(foreign)
+    result = run("demo", "--db", foreign)
+    assert_one_line_error(result, says="is not a communique database (left untouched)")
+    assert foreign.exists() and digest(foreign) == before
