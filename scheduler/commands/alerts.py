@@ -64,6 +64,8 @@ def _check_known(store, sub: Subscription) -> None:
         from spiders.sources import load_sources
 
         known = set(load_sources(config.sources_path())) | set(store.known_values("source"))
+        by_folded = {k.lower(): k for k in known}  # ids are lower-case; search takes any case, so does this
+        sub.sources = sorted({by_folded.get(s.lower(), s) for s in sub.sources})
         _refuse_unknown("source", sub.sources, known)
     if sub.query:
         import sqlite3

@@ -347,3 +347,9 @@ def test_demo_never_deletes_a_file_that_is_not_a_communique_database(tmp_path, m
     result = run("demo", "--db", foreign)
     assert_one_line_error(result, says="is not a communique database (left untouched)")
     assert foreign.exists() and digest(foreign) == before
+
+
+def test_subscribe_takes_a_source_id_in_any_case_as_search_does(db):
+    result = run("subscribe", "a@example.org", "--source", "SRC", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "source src," in result.output
