@@ -353,3 +353,36 @@ def test_subscribe_takes_a_source_id_in_any_case_as_search_does(db):
     result = run("subscribe", "a@example.org", "--source", "SRC", "--db", db)
     assert result.exit_code == 0, result.output
     assert "source src," in result.output
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_never_claims_to_serve(db):
+    import socket
+
+    pytest.importorskip("datasette")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", port, "--db", db)
+    assert "serving" not in result.output
+    assert_one_line_error(result, says=f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_serve_on_port_0_names_the_port_it_got(db, tmp_path):
+    """--port 0 lets the system choose: "at http://127.0.0.1:0/" named no port a browser can open."""
+    import urllib.request
+
+    pytest.importorskip("datasette")
+    env = {**os.environ, "COMMUNIQUE_HOME": str(tmp_path)}
+    code = "import sys; from scheduler.cli import main; sys.argv[0] = 'communique'; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", "0", "--db", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = line.split(" at ", 1)[1].split(" ", 1)[0]
+        assert not url.endswith(":0/"), line
+        with urllib.request.urlopen(url + "c/statements.json?_shape=array", timeout=30) as answer:
+            assert b"Torture report" in answer.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
