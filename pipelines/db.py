@@ -987,9 +987,11 @@ class Store:
         """
         search = SearchPlan(self, query, tag, source, country, publisher, language, since, until, min_score, sort)
         sql, params = search.ids_sql(self)
-        # Collapsing reads more rows than it shows: a story's other statements fill the gaps.
-        wanted = int(limit) * (10 if collapse_stories else 1)
-        found = self.run_query_sql(sql + " LIMIT ? OFFSET ?", [*params, wanted, int(offset)], query)
+        # Collapsing reads more rows than it shows: a story's other statements fill the gaps. Its
+        # offset counts stories, so it reads from the first row (else a page repeats earlier stories).
+        wanted = min((int(offset) + int(limit)) * 10, 2**63 - 1) if collapse_stories else int(limit)
+        start = 0 if collapse_stories else int(offset)
+        found = self.run_query_sql(sql + " LIMIT ? OFFSET ?", [*params, wanted, start], query)
         ids = [r[0] for r in found]
         if not ids:
             return []
@@ -1005,7 +1007,7 @@ class Store:
         }
         rows = [by_id[i] for i in ids]
         if collapse_stories:
-            rows = collapse_by_story(rows)[: int(limit)]
+            rows = collapse_by_story(rows)[int(offset): int(offset) + int(limit)]
         if search.match:  # only for the rows shown
             snippets = search.snippets(self, [r["id"] for r in rows])
             for r in rows:
@@ -1013,12 +1015,17 @@ class Store:
         self._attach_tags(rows)
         return rows
 
-    def count_matches(self, query: str | None = None, *, cap: int = 10_000, **filters) -> int:
-        """How many statements `search` would find with these arguments, counting at most `cap`
-        (so a footer costs a bounded time even at millions of rows)."""
-        filters.pop("limit", None), filters.pop("offset", None), filters.pop("collapse_stories", None)
+    def count_matches(self, query: str | None = None, *, cap: int = 10_000, collapse_stories: bool = False,
+                      **filters) -> int:
+        """How many statements (with `collapse_stories`: stories) `search` would find with these
+        arguments, counting at most `cap` statements (so a footer costs a bounded time even at
+        millions of rows)."""
+        filters.pop("limit", None), filters.pop("offset", None)
         search = SearchPlan(self, query, **filters)
         sql, params = search.ids_sql(self, ordered=False)
+        if collapse_stories:
+            sql = f"SELECT DISTINCT coalesce(s.story_id, s.id) FROM statements s WHERE s.id IN ({sql} LIMIT ?)"
+            return self.run_query_sql(f"SELECT count(*) FROM ({sql})", [*params, int(cap)], query)[0][0]
         return self.run_query_sql(f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, int(cap)], query)[0][0]
 
     def texts(self, ids: list[int]) -> dict[int, str]:
@@ -1068,11 +1075,12 @@ class Store:
             source = "statement_tags tg" + (" JOIN statements s ON s.id = tg.statement_id" if where else "")
         else:  # a day or week is read from the (id, ordering key) index, not from each row
             source = "statements s" + (" INDEXED BY idx_statements_id_when" if timeline and where else "")
-        rows = self.db.execute(
+        rows = self.run_query_sql(  # a query FTS5 cannot read is a QueryError, as in search
             f"SELECT {column} AS key, count(*) AS count FROM {source}{where} GROUP BY key ORDER BY count DESC, key"
             + (" LIMIT ?" if limit and not timeline else ""),
             [*params, *([int(limit)] if limit and not timeline else [])],
-        ).fetchall()
+            query,
+        )
         if timeline:
             found = dict(rows)
             return [{"key": b, "count": found.get(b, 0)} for b in buckets]
@@ -1108,7 +1116,7 @@ class Store:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             if query and "MATCH" in sql:  # SQLite's only complaint about our SQL here is the query
-                raise QueryError(f"cannot search for {query!r}: {exc} (quote words with \"…\")") from None
+                raise QueryError(f"cannot search for {quoted_short(query)}: {exc} (quote words with \"…\")") from None
             raise
 
     def known_values(self, field: str) -> list[str]:
@@ -1240,6 +1248,11 @@ class Store:
             f"SELECT {SORT_KEY} FROM statements WHERE source = ? ORDER BY {SORT_KEY} DESC LIMIT ?",
             [source, statements]).fetchall()
         return run_rows[::-1], [datetime.fromisoformat(d) for (d,) in dates if d]
+
+
+def quoted_short(text: str, limit: int = 80) -> str:
+    """A user's query quoted for an error line: a 5,000-character query must not make a 5 KB line."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def collapse_by_story(rows: list[dict]) -> list[dict]:

@@ -46,6 +46,14 @@ def rows(cursor) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def subscription_match(query: str) -> str:
+    """The FTS5 expression a subscription's query matches with: the one `communique search` runs
+    (pipelines/fts.py), every case form kept, since one statement is checked at a time."""
+    from pipelines.fts import fts_query
+
+    return fts_query(query)
+
+
 def _matches(db, subscription: dict, statement_id: int) -> bool:
     """Whether the stored statement matches the subscription (read in the same transaction)."""
     where, params = ["s.id = ?"], [statement_id]
@@ -71,9 +79,9 @@ def _matches(db, subscription: dict, statement_id: int) -> bool:
     else:  # by default only what is first seen after subscribing: no flood from a backfill
         where.append("s.first_seen_at >= ?")
         params.append(subscription["created_at"])
-    if subscription["query"]:
-        where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
-        params.append(subscription["query"])
+    if subscription["query"]:  # read as `search` reads it: Ukrainian and Russian words in every case form
+        where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
+        params.append(subscription_match(subscription["query"]))
     sql = "SELECT 1 FROM statements s WHERE " + " AND ".join(where)
     return db.execute(sql, params).fetchone() is not None
 

@@ -32,15 +32,20 @@ class Cli(click.Group):
     """
 
     def invoke(self, ctx):
+        if config.no_color():
+            ctx.color = False  # click.echo then strips styling on a terminal too; commands inherit it
         try:
             return super().invoke(ctx)
         except CommuniqueError as exc:
             raise UserError(str(exc)) from None
         except sqlite3.Error as exc:
             raise UserError(f"database error: {exc}") from None
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit,
-                KeyboardInterrupt):
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C: one line and the shell's usual 130 (as `crawl` documents), not click's "Aborted!" and 1.
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
         except BrokenPipeError:
             # The reader went away (`communique show 1 | head`): nothing more to say, and no bug.
             # Point stdout at /dev/null so the interpreter's last flush cannot fail again.
@@ -104,7 +109,27 @@ def cli(ctx, debug):
 
 
 def main():
-    cli(prog_name="communique")
+    _tolerate_narrow_encodings()
+    cli(args=[_utf8_argument(arg) for arg in sys.argv[1:]], prog_name="communique")
+
+
+def _tolerate_narrow_encodings() -> None:
+    """On a terminal or pipe that is not UTF-8 (a latin-1 locale, PYTHONIOENCODING=ascii), print what
+    the encoding cannot show as "?" instead of failing on the first Cyrillic title."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
+def _utf8_argument(arg: str) -> str:
+    """A command-line argument as the UTF-8 the user typed, even when Python decoded it with a narrower
+    locale (LC_ALL=C without UTF-8 mode turns «Рада» into surrogates that match nothing)."""
+    raw = os.fsencode(arg)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return arg  # not UTF-8: keep the locale's reading
 
 
 def __getattr__(name: str):

@@ -219,7 +219,10 @@ def run_crawl(
     """Crawl one source in a subprocess; never raises for the crawl's own failures."""
     run_id = uuid.uuid4().hex
     log_dir = Path(log_dir or Path(db_path).resolve().parent / "logs")
-    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file named `logs`, a read-only folder: no crawl can start, and the user can fix it
+        raise StorageError(f"cannot create the crawl log folder {log_dir}: {exc.strerror or exc}") from None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log_path = log_dir / f"{source.id}-{stamp}-{run_id[:8]}.log"
     if source.runner:  # crawled on a Scrapyd node, stored here (scheduler/scrapyd.py)

@@ -71,11 +71,29 @@ def _bold_marks(line: str) -> str:
     return line + normal if line.rfind(bold) > line.rfind(normal) else line  # a mark cut by clip()
 
 
+def cell_width(text: str) -> int:
+    """Terminal cells `text` takes: a CJK character two, a combining accent or zero-width mark none.
+    rich is already a dependency (crawl progress); its cells module imports in about 5 ms."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 def clip(text: str, width: int) -> str:
-    """`text` cut to `width` characters, an ellipsis marking the cut."""
+    """`text` cut to `width` terminal cells, an ellipsis marking the cut."""
     if width <= 0:
         return ""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    if cell_width(text) <= width:
+        return text
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, width - 1).rstrip(" ") + "…" if width > 1 else "…"
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """`text` padded with spaces to `width` terminal cells (str.format pads by characters)."""
+    gap = " " * max(0, width - cell_width(text))
+    return gap + text if align == ">" else text + gap
 
 
 def terminal_width(default: int = 120) -> int:
@@ -104,14 +122,14 @@ def render_table(rows: Sequence[dict], columns: Sequence[Column], *, width: int 
     (search snippets' matched words in bold), `footer` a last line (e.g. "20 of 231")."""
     width = width or terminal_width()
     cells = [[c.cell(r) for c in columns] for r in rows]
-    widths = [max([len(c.header)] + [len(line[i]) for line in cells]) for i, c in enumerate(columns)]
+    widths = [max([cell_width(c.header)] + [cell_width(line[i]) for line in cells]) for i, c in enumerate(columns)]
     fixed = sum(w + 2 for w, c in zip(widths, columns, strict=True) if not c.flex)
     for i, c in enumerate(columns):
         if c.flex:
             widths[i] = max(len(c.header), min(widths[i], width - fixed))
 
     def line(values: Sequence[str]) -> str:
-        parts = [f"{clip(v, w):{c.align}{w}}" for v, w, c in zip(values, widths, columns, strict=True)]
+        parts = [pad(clip(v, w), w, c.align) for v, w, c in zip(values, widths, columns, strict=True)]
         return "  ".join(parts).rstrip()
 
     out = [line([c.header for c in columns])]
@@ -188,14 +206,14 @@ def render_bars(rows: Sequence[dict], *, label: str = "key", value: str = "count
     width = width or terminal_width()
     labels = [one_line(r[label] if r[label] is not None else "--") for r in rows]
     numbers = [f"{r[value]:,}" for r in rows]
-    lw, nw = max(map(len, labels)), max(map(len, numbers))
+    lw, nw = max(map(cell_width, labels)), max(map(len, numbers))
     room = max(10, min(50, width - lw - nw - 4))
     top = max(r[value] for r in rows) or 1
     lines = []
     for name, number, r in zip(labels, numbers, rows, strict=True):
         eighths = round(r[value] / top * room * 8)
         bar = "█" * (eighths // 8) + ("▏▎▍▌▋▊▉"[eighths % 8 - 1] if eighths % 8 else "")
-        lines.append(f"{name:<{lw}}  {number:>{nw}}  {bar}".rstrip())
+        lines.append(f"{pad(name, lw)}  {number:>{nw}}  {bar}".rstrip())
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult, run_crawl, site_of, stop_live_crawls
 from scheduler.rechecking import run_recheck
 from spiders import config
-from spiders.errors import CommuniqueError, SchedulerLockedError
+from spiders.errors import CommuniqueError, SchedulerLockedError, StorageError
 from spiders.sources import Source
 
 log = logging.getLogger("communique.schedule")
@@ -249,8 +249,12 @@ def lock_path(db_path: str | Path) -> Path:
 def scheduler_lock(db_path: str | Path) -> Iterator[Path]:
     """Hold the one-scheduler-per-database lock (an flock, released by the kernel if we die)."""
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:  # a read-only folder, a name taken by a folder: the user can act on it
+        raise StorageError(f"cannot create the scheduler lock {path}: {exc.strerror or exc}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -312,9 +316,13 @@ def run_once(runner: CrawlRunner, sources: list[Source], *, now: datetime | None
     if on_due:
         on_due(due)
     results: dict[str, CrawlResult | None] = {}
+    errors: list[BaseException] = []
 
     def crawl(source_id: str) -> None:
-        results[source_id] = runner.run(source_id)
+        try:
+            results[source_id] = runner.run(source_id)
+        except Exception as exc:  # noqa: BLE001 (raised again below: a crawl that could not start is not "nothing due")
+            errors.append(exc)
 
     threads = [threading.Thread(target=crawl, args=[s.id], name=f"crawl-{s.id}") for s in due]
     with stop_on_signals(runner.gate.close):
@@ -326,4 +334,6 @@ def run_once(runner: CrawlRunner, sources: list[Source], *, now: datetime | None
             runner.stop(grace_s)
         for thread in threads:
             thread.join()
+    if errors:
+        raise errors[0]
     return [r for s in due if (r := results.get(s.id)) is not None]

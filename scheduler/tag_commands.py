@@ -31,19 +31,27 @@ def _load(lexicon_path: str | None):
 
 
 def _read_text(source: str) -> str:
+    """The text to tag, read up to the bound a crawl puts on a page (`tag /dev/zero` must not read forever)."""
+    from spiders import config
+
+    limit_mb = config.max_download_mb()
+    limit = limit_mb * 1024 * 1024
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(limit + 1)
         where = "standard input"
     else:
         where = source
         try:
-            data = Path(source).read_bytes()
+            with Path(source).open("rb") as handle:
+                data = handle.read(limit + 1)
         except FileNotFoundError:
             raise click.ClickException(f"cannot read {source}: no such file") from None
         except IsADirectoryError:
             raise click.ClickException(f"cannot read {source}: it is a directory") from None
         except OSError as exc:
             raise click.ClickException(f"cannot read {source}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise click.ClickException(f"cannot read {where}: larger than {limit_mb} MB (COMMUNIQUE_MAX_DOWNLOAD_MB)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

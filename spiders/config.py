@@ -69,6 +69,11 @@ def env_flag(name: str, default: bool) -> bool:
     raise ConfigError(f"${name}: {raw!r} is not 0 or 1")
 
 
+def no_color() -> bool:
+    """NO_COLOR set and not empty (https://no-color.org): print no ANSI styling, even on a terminal."""
+    return env("NO_COLOR") is not None
+
+
 def state_dir() -> Path:
     """Where the database and logs live by default: $COMMUNIQUE_HOME, else ./data."""
     return Path(env("COMMUNIQUE_HOME") or Path.cwd() / "data")
@@ -100,13 +105,35 @@ def contact() -> str:
     return env("COMMUNIQUE_CONTACT", "https://github.com/communique-project/communique")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def log_level() -> str:
-    return env("COMMUNIQUE_LOG_LEVEL", "INFO").upper()
+    level = env("COMMUNIQUE_LOG_LEVEL", "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"$COMMUNIQUE_LOG_LEVEL: {env('COMMUNIQUE_LOG_LEVEL')!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def allowed_networks() -> list[str]:
     """CIDRs exempt from the private-address guard (the demo and tests set 127.0.0.0/8)."""
-    return [part.strip() for part in (env("COMMUNIQUE_ALLOWED_NETWORKS") or "").split(",") if part.strip()]
+    import ipaddress
+
+    cidrs = [part.strip() for part in (env("COMMUNIQUE_ALLOWED_NETWORKS") or "").split(",") if part.strip()]
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"$COMMUNIQUE_ALLOWED_NETWORKS: {cidr!r} is not a network (e.g. 127.0.0.0/8)") from None
+    return cidrs
+
+
+def check_crawl_settings() -> None:
+    """Read every setting a crawl subprocess reads (spiders/settings.py), so that a malformed one is
+    one line before any crawl starts, not a failed run per source counting towards a health email."""
+    for accessor in (max_pages, contact, degraded_share, allowed_networks, max_download_mb, max_statement_chars,
+                     recheck_after, log_level):
+        accessor()
 
 
 # --- mail (alert emails and health emails) ------------------------------------------------

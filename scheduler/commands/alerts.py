@@ -12,7 +12,7 @@ from pipelines import outbox
 from pipelines.db import open_db, utcnow
 from pipelines.subscriptions import Subscription, check, normalize_address
 from scheduler.commands.common import UserError
-from scheduler.options import db_option
+from scheduler.options import db_option, score_type, statement_id_type
 from scheduler.output import Column, echo, format_option, render_rows
 
 
@@ -22,7 +22,7 @@ from scheduler.output import Column, echo, format_option, render_rows
 @click.option("--source", "sources", multiple=True, help="Only statements seen at this source (repeatable).")
 @click.option("--query", help="Only statements matching this full-text query.")
 @click.option("--lang", "language", help="Only statements in this language.")
-@click.option("--min-score", type=click.FloatRange(0, 1), help="With --tag: the tag's relevance at least this.")
+@click.option("--min-score", type=score_type, help="With --tag: the tag's relevance at least this.")
 @click.option("--digest", type=click.Choice(["immediate", "daily", "weekly"]), default="immediate",
               show_default=True, help="One mail per story at once, or one digest a day/week (08:00 in --tz).")
 @click.option("--updates", is_flag=True, help="Also one mail when an alerted statement is substantively edited.")
@@ -43,14 +43,53 @@ def subscribe(address, tags, sources, query, language, min_score, digest, update
                              language=language, min_score=min_score, digest=digest, updates=updates, tz=tz,
                              since=since))
     with open_db(db_path) as store:
+        _check_known(store, sub)
         sub_id, queued = outbox.add_subscription(store, sub, utcnow())
     echo(f"subscription #{sub_id} for {sub.recipient}: {sub.describe()}"
          + (f"; {queued} alert(s) queued for statements since {since}" if sub.since else ""))
 
 
+def _check_known(store, sub: Subscription) -> None:
+    """Refuse what would silently never match: a tag or source communique does not know, or a
+    query full-text search cannot parse (the outbox would skip it at every crawl)."""
+    if sub.tags:
+        from pipelines.lexicon import load_lexicon
+        from spiders import config
+
+        lexicon = load_lexicon(config.env("COMMUNIQUE_LEXICON"))
+        known = set(lexicon.tags) | set(store.known_values("tag"))
+        _refuse_unknown("tag", sub.tags, known)
+    if sub.sources:
+        from spiders import config
+        from spiders.sources import load_sources
+
+        known = set(load_sources(config.sources_path())) | set(store.known_values("source"))
+        by_folded = {k.lower(): k for k in known}  # ids are lower-case; search takes any case, so does this
+        sub.sources = sorted({by_folded.get(s.lower(), s) for s in sub.sources})
+        _refuse_unknown("source", sub.sources, known)
+    if sub.query:
+        import sqlite3
+
+        try:
+            store.db.execute("SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? LIMIT 1",
+                             [outbox.subscription_match(sub.query)]).fetchall()
+        except sqlite3.OperationalError as exc:
+            from pipelines.db import quoted_short
+
+            raise UserError(f"--query {quoted_short(sub.query)}: not a full-text query ({exc}); "
+                            "quote words with \"…\"") from None
+
+
+def _refuse_unknown(field: str, values: list[str], known: set[str]) -> None:
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        shown = ", ".join(sorted(known)[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
+        raise UserError(f"unknown {field} {unknown[0]!r} (known: {shown})")
+
+
 @click.command()
 @click.argument("address")
-@click.option("--id", "sub_id", type=int, help="Only this subscription (see `communique subscriptions`).")
+@click.option("--id", "sub_id", type=statement_id_type, help="Only this subscription (see `communique subscriptions`).")
 @db_option
 def unsubscribe(address, sub_id, db_path):
     """Stop the subscriptions of ADDRESS (all, or one with --id); its pending alerts are dropped.
@@ -117,7 +156,12 @@ def alerts_send(dry_run, db_path):
     from scheduler.alerts.sender import send_pending  # Jinja templates: only the commands that send mail
 
     with open_db(db_path, create=False) as store:
-        report = send_pending(store, dry_run=dry_run)
+        try:
+            report = send_pending(store, dry_run=dry_run)
+        except OSError as exc:
+            if not dry_run:
+                raise
+            raise UserError(f"--dry-run {dry_run}: cannot write the mails there: {exc.strerror or exc}") from None
     echo(report.line())
     if report.retrying or report.failed:
         raise SystemExit(1)

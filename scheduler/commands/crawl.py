@@ -10,9 +10,10 @@ from pipelines.db import open_db
 from pipelines.health import exit_code
 from scheduler.commands.common import select_sources
 from scheduler.crawl import CrawlResult, run_crawls
-from scheduler.options import db_option, sources_option
+from scheduler.options import MAX_TIMEOUT_S, db_option, sources_option
 from scheduler.output import echo
 from scheduler.progress import CrawlProgress
+from spiders import config
 from spiders.sources import load_sources
 
 
@@ -46,9 +47,9 @@ def do_crawl(sources, db_path, sources_path, *, jobs=2, settings=None, timeout_s
 @click.argument("source_ids", nargs=-1)
 @db_option
 @sources_option
-@click.option("--jobs", default=2, show_default=True, help="Sources crawled at once (each a subprocess).")
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="Sources crawled at once (each a subprocess).")
 @click.option("--max-pages", type=click.IntRange(1), help="Listing pages to follow at most (backfill depth).")
-@click.option("--timeout", "timeout_s", type=click.IntRange(10), help="Seconds before a crawl is killed.")
+@click.option("--timeout", "timeout_s", type=click.IntRange(10, MAX_TIMEOUT_S), help="Seconds before a crawl is killed.")
 def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):
     """Crawl the given sources (default: every enabled one) into the database.
 
@@ -64,6 +65,7 @@ def crawl(source_ids, db_path, sources_path, jobs, max_pages, timeout_s):
         communique crawl mid-ru-en ukrinform-en --max-pages 2
     """
     registry = load_sources(sources_path)
+    config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     chosen = select_sources(registry, source_ids)
     settings = {"COMMUNIQUE_MAX_PAGES": str(max_pages)} if max_pages else None
     try:

@@ -59,6 +59,8 @@ def demo(db_path, fresh):
 
     db = Path(db_path)
     if fresh:
+        if db.is_file() and db.stat().st_size:  # only ever delete a communique database (a mistyped --db)
+            open_db(db, readonly=True).close()  # StorageError: "… is not a communique database (left untouched)"
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
     with DemoSite() as site, MailSink() as inbox, tempfile.TemporaryDirectory() as tmp:

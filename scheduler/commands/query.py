@@ -8,7 +8,7 @@ import click
 
 from pipelines.db import open_db
 from scheduler.commands.common import UserError, utc_bound
-from scheduler.options import db_option
+from scheduler.options import db_option, offset_type, score_type, statement_id_type
 from scheduler.output import (
     ROW_FORMATS,
     Column,
@@ -76,7 +76,7 @@ def filter_options(command):
         click.option("--lang", "language", help="Only this language (ISO code: en, uk, ru, fr …)."),
         click.option("--since", help="Published on or after this date (YYYY-MM-DD, UTC)."),
         click.option("--until", help="Published before this date (YYYY-MM-DD, UTC)."),
-        click.option("--min-score", type=click.FloatRange(0, 1),
+        click.option("--min-score", type=score_type,
                      help="Only statements tagged with at least this relevance (0–1; with --tag: that tag's)."),
         click.option("--about", is_flag=True, help="With --tag: only statements about it, not passing mentions."),
     )):
@@ -91,8 +91,11 @@ def search_filters(store, *, tag, source, country, publisher, language, since, u
 
         min_score = max(min_score or 0, ABOUT_THRESHOLD)
     store.check_filters(tag=tag, source=source, country=country, publisher=publisher, language=language)
+    since_utc, until_utc = utc_bound(since, "since"), utc_bound(until, "until")
+    if since_utc and until_utc and since_utc >= until_utc:  # an empty range is a mistake, not "nothing found"
+        raise UserError(f"--since {since} is not before --until {until} (--until is exclusive): no date is in both")
     return {"tag": tag, "source": source, "country": country, "publisher": publisher, "language": language,
-                "since": utc_bound(since, "since"), "until": utc_bound(until, "until"), "min_score": min_score}
+                "since": since_utc, "until": until_utc, "min_score": min_score}
 
 
 @click.command()
@@ -103,7 +106,7 @@ def search_filters(store, *, tag, source, country, publisher, language, since, u
 @click.option("--collapse-stories", is_flag=True,
               help="One row per story: a statement's translations, copies and news coverage are not listed again.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Skip this many results.")
+@click.option("--offset", default=0, show_default=True, type=offset_type, help="Skip this many results.")
 @format_option(ROW_FORMATS)
 @db_option
 def search(query, tag, source, country, publisher, language, since, until, min_score, about, sort, collapse_stories,
@@ -129,19 +132,21 @@ def search(query, tag, source, country, publisher, language, since, until, min_s
         filters = search_filters(store, tag=tag, source=source, country=country, publisher=publisher,
                                  language=language, since=since, until=until, min_score=min_score, about=about)
         rows = store.search(query, **filters, sort=sort, limit=limit, offset=offset, collapse_stories=collapse_stories)
-        footer = None
+        footer, empty = None, "no statements found"
         if fmt == "table" and (len(rows) == limit or offset):
-            total = store.count_matches(query, **filters, cap=offset + COUNT_CAP)
+            total = store.count_matches(query, **filters, cap=offset + COUNT_CAP, collapse_stories=collapse_stories)
             footer = page_footer(len(rows), offset, total, capped=total >= offset + COUNT_CAP)
+            if not rows and total:  # matches exist, all before the offset: "nothing found" would be false
+                empty = f"no statements after the first {total:,} (--offset {offset:,})"
     if fmt != "table":
         for r in rows:
             r["snippet"] = marked(r.get("snippet"))
     click.echo(render_rows(rows, fmt, columns=SEARCH_COLUMNS, fields=SEARCH_CSV_FIELDS, detail=_evidence,
-                           empty="no statements found", footer=footer))
+                           empty=empty, footer=footer))
 
 
 @click.command()
-@click.argument("statement_id", type=int)
+@click.argument("statement_id", type=statement_id_type)
 @format_option(("text", "json"))
 @click.option("--full", is_flag=True, help=f"Print the whole text (default: its first {SHOW_TEXT_CHARS:,} characters).")
 @click.option("--revisions", "show_revisions", is_flag=True,

@@ -8,9 +8,10 @@ import click
 
 from pipelines.db import open_db
 from scheduler.commands.common import select_sources
-from scheduler.options import db_option, sources_option
+from scheduler.options import MAX_TIMEOUT_S, db_option, sources_option
 from scheduler.output import echo
 from scheduler.rechecking import run_recheck
+from spiders import config
 from spiders.sources import load_sources
 
 
@@ -18,7 +19,7 @@ from spiders.sources import load_sources
 @click.argument("source_ids", nargs=-1)
 @db_option
 @sources_option
-@click.option("--timeout", "timeout_s", type=click.IntRange(10), help="Seconds before a recheck is killed.")
+@click.option("--timeout", "timeout_s", type=click.IntRange(10, MAX_TIMEOUT_S), help="Seconds before a recheck is killed.")
 def recheck_cmd(source_ids, db_path, sources_path, timeout_s):
     """Re-check the given sources' recent statements for edits (default: every enabled source).
 
@@ -36,6 +37,7 @@ def recheck_cmd(source_ids, db_path, sources_path, timeout_s):
         COMMUNIQUE_RECHECK_AFTER=30m,2h,1d communique recheck
     """
     registry = load_sources(sources_path)
+    config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     chosen = select_sources(registry, source_ids)
     open_db(db_path).close()  # fail fast, once, on an unwritable path
     kwargs = {"timeout_s": timeout_s} if timeout_s else {}

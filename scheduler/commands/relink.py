@@ -6,12 +6,12 @@ import click
 
 from pipelines.db import open_db
 from pipelines.relink import count_to_relink, relink_batches
-from scheduler.options import db_option
+from scheduler.options import SQLITE_MAX_INT, db_option
 
 
 @click.command("relink")
 @db_option
-@click.option("--batch", default=500, show_default=True, type=click.IntRange(1),
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, SQLITE_MAX_INT),
               help="Statements per write transaction.")
 @click.option("--all", "everything", is_flag=True,
               help="Recompute every statement, not only those without signatures and story terms.")

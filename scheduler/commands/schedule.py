@@ -10,7 +10,7 @@ import click
 
 from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult
-from scheduler.options import db_option, sources_option
+from scheduler.options import MAX_TIMEOUT_S, db_option, sources_option
 from scheduler.output import echo
 from scheduler.progress import CrawlProgress
 from scheduler.schedule import (
@@ -45,7 +45,7 @@ def _print_result(r: CrawlResult) -> None:
 @click.option("--once", is_flag=True, help="Crawl every source that is due now, once, and exit (for cron or systemd timers).")
 @click.option("--jobs", type=click.IntRange(1), default=lambda: config.crawl_jobs(), show_default="2, or $COMMUNIQUE_JOBS",
               help="Crawls at once at most (never two of one site).")
-@click.option("--timeout", "timeout_s", type=click.IntRange(1), default=DEFAULT_TIMEOUT_S, show_default=True,
+@click.option("--timeout", "timeout_s", type=click.IntRange(1, MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S, show_default=True,
               help="Seconds before a crawl is killed and recorded as timed out.")
 @click.option("--grace", "grace_s", type=click.IntRange(0, 15), default=DEFAULT_GRACE_S, show_default=True,
               help="On SIGTERM/Ctrl-C, seconds running crawls may go on before they are terminated.")
@@ -72,6 +72,7 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
         communique schedule --once
     """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     enabled = [s for s in load_sources(sources_path).values() if s.enabled]
     if not enabled:
         raise SourcesError(f"{sources_path}: no enabled sources to schedule")
@@ -80,11 +81,12 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
         runner = CrawlRunner(enabled, db_path, sources_path, jobs=jobs, timeout_s=timeout_s,
                              on_result=_print_result)
         if once:
+            due_count = []
             with CrawlProgress(what="due sources") as progress:
                 runner.on_result = lambda r: progress.finished(r, _result_line(r))
                 results = run_once(runner, enabled, grace_s=grace_s,
-                                   on_due=lambda due: progress.set_total(len(due)))
-            if not results:
+                                   on_due=lambda due: (due_count.append(len(due)), progress.set_total(len(due))))
+            if not results and not any(due_count):  # not when due crawls were stopped before they began
                 click.echo("no source is due")
             if any(not r.ok for r in results):
                 raise SystemExit(1)

@@ -112,5 +112,27 @@ def serve(host, port, db_path):
     app = datasette_app(db_path)
     import uvicorn
 
-    click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)")
-    uvicorn.run(app.app(), host=host, port=port, log_level="warning")
+    sock = _listen(host, port)  # bound before saying so: a port in use is one line, --port 0 gets a real port
+    bound_port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {db_path} at http://{shown_host}:{bound_port}/ (Ctrl-C stops)")
+    uvicorn.Server(uvicorn.Config(app.app(), log_level="warning")).run(sockets=[sock])
+
+
+def _listen(host: str, port: int):
+    """A listening socket on host:port, or a one-line UserError saying why not."""
+    import socket
+
+    sock = None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:  # socket.gaierror too: an unknown host name
+        if sock is not None:
+            sock.close()
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock

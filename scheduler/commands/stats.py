@@ -17,7 +17,7 @@ STATS_COLUMNS = (Column("key", "KEY"), Column("count", "STATEMENTS", align=">"))
 @click.option("--by", type=click.Choice(["source", "day", "week", "tag", "language"]), default="source",
               show_default=True, help="What to count statements by (a week is named by its Monday).")
 @filter_options
-@click.option("--limit", type=click.IntRange(1), help="At most this many rows (days and weeks: the latest; "
+@click.option("--limit", type=click.IntRange(1, 10_000), help="At most this many rows (days and weeks: the latest; "
                                                        "default 30 of them, every source, tag or language).")
 @format_option(("chart", "table", "json", "ndjson", "csv"))
 @db_option
