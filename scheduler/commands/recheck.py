@@ -39,7 +39,7 @@ def recheck_cmd(source_ids, db_path, sources_path, timeout_s):
     registry = load_sources(sources_path)
     config.check_crawl_settings()  # a malformed setting: one line, before any crawl
     chosen = select_sources(registry, source_ids)
-    open_db(db_path).close()  # fail fast, once, on an unwritable path
+    open_db(db_path, create=False).close()  # nothing stored yet is nothing to re-check; fail fast, once
     kwargs = {"timeout_s": timeout_s} if timeout_s else {}
     failed = False
     for source in chosen:

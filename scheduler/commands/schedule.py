@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.db import open_db
 from scheduler import cadence
 from scheduler.crawl import DEFAULT_TIMEOUT_S, CrawlResult
 from scheduler.options import MAX_TIMEOUT_S, db_option, sources_option
@@ -77,6 +78,7 @@ def schedule_cmd(once, jobs, timeout_s, grace_s, db_path, sources_path):
     if not enabled:
         raise SourcesError(f"{sources_path}: no enabled sources to schedule")
     db_path, sources_path = Path(db_path), Path(sources_path)
+    open_db(db_path).close()  # a foreign or unwritable file: one line, before a lock file is made beside it
     with scheduler_lock(db_path):
         runner = CrawlRunner(enabled, db_path, sources_path, jobs=jobs, timeout_s=timeout_s,
                              on_result=_print_result)

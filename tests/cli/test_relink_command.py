@@ -42,3 +42,13 @@ def test_recheck_with_a_bad_schedule_setting_is_one_line(tmp_path, monkeypatch):
     out = CliRunner().invoke(cli, ["recheck", "--db", str(tmp_path / "c.db"), "--sources", str(reg)])
     assert out.exit_code != 0
     assert out.output.strip() == "Error: $COMMUNIQUE_RECHECK_AFTER: '6h,1h' must rise (e.g. 1h,6h,1d,3d,7d)"
+
+
+def test_recheck_without_a_database_says_so_and_creates_none(tmp_path):
+    reg = tmp_path / "sources.toml"
+    reg.write_text('[[source]]\nid = "s"\nname = "S"\npublisher = "ministry"\ncountry = "UA"\nlanguage = "en"\n'
+                   'spider = "feed"\nfeed_urls = ["https://example.org/rss"]\n', encoding="utf-8")
+    out = CliRunner().invoke(cli, ["recheck", "--db", str(tmp_path / "none.db"), "--sources", str(reg)])
+    assert out.exit_code == 1
+    assert out.output.strip().startswith("Error: no database at") and len(out.output.strip().splitlines()) == 1
+    assert not (tmp_path / "none.db").exists()

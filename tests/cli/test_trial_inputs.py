@@ -386,3 +386,14 @@ def test_serve_on_port_0_names_the_port_it_got(db, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_schedule_once_on_someone_elses_sqlite_file_leaves_nothing_beside_it(tmp_path):
+    from tests.builders import digest, foreign_sqlite
+
+    foreign = foreign_sqlite(tmp_path / "notes.sqlite")
+    before = digest(foreign)
+    result = run("schedule", "--once", "--db", foreign)
+    assert_one_line_error(result, says="is not a communique database (left untouched)")
+    assert digest(foreign) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite"]  # no lock file made beside it
