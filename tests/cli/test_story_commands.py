@@ -141,30 +141,35 @@ EDITED_AGAIN = T.STATEMENT_EDITED + (" The Ministry also calls on every member s
                                      " sign the convention establishing the claims commission before the summer.")
 
 
-def test_each_substantive_edit_mails_update_subscribers_once(store, smtp_server):
+def edit(store, text):
+    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, text, at=NOW))
+
+
+def editor_alerted(store, smtp_server):
+    """An editor subscribed with --updates, mailed the statement once."""
     with time_machine.travel(NOW, tick=False):
         outbox.add_subscription(store, check(Subscription(recipient="editor@example.org", tags=["coe"],
                                                           updates=True)), utcnow())
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW))
+    edit(store, T.STATEMENT)
     assert send_pending(store, smtp(smtp_server)).sent == 1
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT_EDITED, at=NOW))
+
+
+def test_each_substantive_edit_mails_update_subscribers_once(store, smtp_server):
+    editor_alerted(store, smtp_server)
+    edit(store, T.STATEMENT_EDITED)
     assert send_pending(store, smtp(smtp_server)).sent == 1
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, EDITED_AGAIN, at=NOW))  # a second edit
+    edit(store, EDITED_AGAIN)  # a second edit
     assert send_pending(store, smtp(smtp_server)).sent == 1
     assert "before the summer" in smtp_server.messages[-1].get_body(("plain",)).get_content()
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, EDITED_AGAIN, at=NOW))  # seen again unchanged
+    edit(store, EDITED_AGAIN)  # seen again unchanged
     assert send_pending(store, smtp(smtp_server)).sent == 0
     assert len(smtp_server.messages) == 3
 
 
 def test_edits_while_the_last_edit_is_unsent_make_one_mail(store, smtp_server):
-    with time_machine.travel(NOW, tick=False):
-        outbox.add_subscription(store, check(Subscription(recipient="editor@example.org", tags=["coe"],
-                                                          updates=True)), utcnow())
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT, at=NOW))
-    assert send_pending(store, smtp(smtp_server)).sent == 1
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, T.STATEMENT_EDITED, at=NOW))
-    store.save(item("mfa-ua-en", STATEMENT_URL, T.STATEMENT_TITLE, EDITED_AGAIN, at=NOW))
+    editor_alerted(store, smtp_server)
+    edit(store, T.STATEMENT_EDITED)
+    edit(store, EDITED_AGAIN)
     assert send_pending(store, smtp(smtp_server)).sent == 1
     assert "before the summer" in smtp_server.messages[-1].get_body(("plain",)).get_content()  # the text as sent
     assert outbox.alert_counts(store) == {"sent": 2}
