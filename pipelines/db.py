@@ -426,6 +426,48 @@ def _m0009(db: Database) -> None:
     db.execute("INSERT INTO statements_fts (statements_fts) VALUES ('optimize')")
 
 
+@migrations(name="0010_stemmed_search")
+def _m0010(db: Database) -> None:
+    """A second, stemmed full-text index for Ukrainian and Russian queries (pipelines/stem_index.py).
+
+    `statements_stems` holds the stem of each Cyrillic word of a statement's title and text
+    (contentless: no text is stored twice); a Cyrillic query searches it in two phrases
+    («совет», «европ») instead of every case form in the main index, so bm25 ranks faster.
+    Triggers in plain SQL note each change in `stems_pending` (with the old title and text,
+    which a contentless index needs to remove a row); the storage API stems what is noted.
+    Every existing statement is stemmed now (about 7 minutes at a million statements).
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE statements_stems USING fts5(title, text, content='', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute("INSERT INTO statements_stems (statements_stems, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
+    db.execute(
+        """CREATE TABLE stems_pending (
+            statement_id INTEGER PRIMARY KEY,
+            indexed INTEGER NOT NULL,  -- 1: statements_stems holds the stems of this title and text for it
+            title TEXT,
+            text TEXT)"""
+    )
+    db.execute("CREATE TABLE stems_state (stemmer TEXT NOT NULL)  -- how the index's words were cut")
+    db.execute(
+        """CREATE TRIGGER statements_stems_ai AFTER INSERT ON statements BEGIN
+              INSERT OR IGNORE INTO stems_pending (statement_id, indexed) VALUES (new.id, 0);
+            END"""
+    )
+    # OR IGNORE: a statement already noted keeps its first note, which says what the index holds.
+    for event, name in (("UPDATE OF title, text", "au"), ("DELETE", "ad")):
+        db.execute(
+            f"""CREATE TRIGGER statements_stems_{name} AFTER {event} ON statements BEGIN
+                  INSERT OR IGNORE INTO stems_pending (statement_id, indexed, title, text)
+                  VALUES (old.id, 1, old.title, old.text);
+                END"""
+        )
+    from pipelines import stem_index
+
+    stem_index.check_stemmer(db.conn)  # stems every statement
+
+
 # --- connection ----------------------------------------------------------------------
 def busy_timeout_s() -> int:
     return config.db_busy_timeout()
@@ -564,6 +606,12 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
             with store.write():
                 if migrations.pending(db):
                     migrations.apply(db)
+        if _stem_index_exists(db.conn):
+            from pipelines import stem_index
+
+            if stem_index.needs_check(db.conn):  # a new stemmer: the index is cut again (rare, minutes)
+                with store.write():
+                    stem_index.check_stemmer(db.conn)
     except StorageError as exc:
         db.close()
         if "not a communique database" in str(exc):
@@ -575,6 +623,10 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
             raise _refuse_foreign(path) from None
         raise StorageError(f"cannot prepare database {path}: {storage_reason(exc, path)}") from None
     return store
+
+
+def _stem_index_exists(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'stems_pending'").fetchone() is not None
 
 
 # Case forms whose presence in the full-text index a Store remembers (Store.indexed), at most.
@@ -590,6 +642,7 @@ class Store:
         self.readonly = readonly
         self._indexed_words: dict[str, bool] = {}  # see indexed()
         self._indexed_version: tuple[int, int] | None = None
+        self._stem_index = False  # whether the database has the stemmed index (0010), once seen
 
     def close(self) -> None:
         self.db.close()
@@ -629,6 +682,7 @@ class Store:
             raise
         else:
             try:
+                self._stem_noted(conn)
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if conn.in_transaction:
@@ -637,6 +691,27 @@ class Store:
                     except sqlite3.Error:
                         pass
                 raise StorageError(storage_reason(exc, self.path)) from None
+
+    def _stem_noted(self, conn: sqlite3.Connection) -> None:
+        """The stems of the statements this transaction wrote, in the same transaction (see
+        pipelines/stem_index.py); nothing to do, and no stemmer loaded, when nothing was noted."""
+        if not self._stem_index:
+            self._stem_index = _stem_index_exists(conn)
+        if self._stem_index and conn.execute("SELECT 1 FROM stems_pending LIMIT 1").fetchone():
+            from pipelines import stem_index
+
+            stem_index.catch_up(conn)
+
+    def stems_current(self) -> bool:
+        """Whether Cyrillic queries may read the stemmed index: it holds every statement (nothing
+        written by another program waits to be stemmed) and was cut by this stemmer."""
+        if not self._stem_index:
+            self._stem_index = _stem_index_exists(self.db.conn)
+            if not self._stem_index:
+                return False
+        from pipelines import stem_index
+
+        return stem_index.current(self.db.conn)
 
     # --- sources and runs -------------------------------------------------------------
     def upsert_sources(self, sources) -> None:

@@ -38,6 +38,11 @@ ADJECTIVE_ENDINGS = ("ього", "ьому", "ого", "его", "ому", "ем
                      "ая", "яя", "ое", "ее", "ые", "ие", "ым", "им", "ім", "ую", "юю", "ых", "их", "іх", "ої",
                      "ою", "ею", "а", "я", "е", "є", "і", "ї", "у", "ю")
 ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=len, reverse=True))
+# Endings Snowball's Russian stemmer also cuts (-ия/-ии/-ией, -ие/-ье, -ев, -иям …): a word it cuts
+# so is searched in these forms too.
+SNOWBALL_ENDINGS = ("ия", "ии", "ие", "ий", "ией", "ием", "ию", "иям", "иях", "иями", "ья", "ье", "ьи", "ью", "ьем",
+                    "ьей", "ей", "ев", "ем", "ей", "еи", "ое", "ые", "ими", "ых", "ым", "ему", "его", "ая", "ую")
+SEARCH_ENDINGS = tuple(dict.fromkeys(ENDINGS + SNOWBALL_ENDINGS))
 _ADJECTIVE = re.compile("(" + "|".join(e for e in ADJECTIVE_ENDINGS if len(e) > 1 and e not in ("ою", "ею")) + ")$")
 
 
@@ -82,11 +87,14 @@ def _term(word: str, indexed: Callable[[str], bool] | None) -> str:
 
 
 def forms(word: str) -> list[str]:
-    """The word and every case form of its stem, as whole words to search for."""
+    """The word and every case form of its stem, as whole words to search for: the stem plus
+    each ending of the noun and adjective declensions (and Snowball's own, «России» from
+    «Россия»), kept when it has the same stem, so the main index finds what the stemmed
+    index finds (STEMMED_INDEX) and a snippet highlights every form found there."""
     low = word.lower()
     root = stem(low)
-    endings = ADJECTIVE_ENDINGS if _ADJECTIVE.search(low) else NOUN_ENDINGS
-    return list(dict.fromkeys([low, root, *(root + ending for ending in endings)]))
+    candidates = dict.fromkeys([low, root, *(root + ending for ending in SEARCH_ENDINGS)])
+    return [form for form in candidates if form == low or stem(form) == root]
 
 
 def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:
@@ -107,3 +115,50 @@ def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:
             parts.append("AND")  # FTS5 joins phrases implicitly, but not a phrase and a group
         parts.append(term)
     return " ".join(parts) or '""'
+
+
+# --- the stemmed index (statements_stems, migration 0010) ----------------------------------
+# Ranking a query by bm25 costs per match and per phrase: «Совет Европы» in the main index is
+# six phrases (five forms of «совет» OR-ed, «европы»), in the stemmed index two («совет»,
+# «европ»), and a match is one row of each doclist instead of a merge of five. The stemmed
+# index holds the stems of a statement's Cyrillic words only (a statement without any has no
+# row), so it costs about a third of the main index; a query that also has other words, a
+# quoted phrase, a prefix or an abbreviation is answered by the main index in case forms.
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: a token as unicode61 cuts it, near enough
+
+
+@lru_cache(maxsize=200_000)
+def _stem_cached(word: str) -> str:
+    return stem(word)
+
+
+def stemmed_text(text: str | None) -> str:
+    """What the stemmed index holds for a title or text: the stem of each Cyrillic word, in order."""
+    if not text:
+        return ""
+    return " ".join(_stem_cached(w.lower()) for w in _WORD.findall(text) if _CYRILLIC.search(w))
+
+
+def stem_query(text: str) -> str | None:
+    """The stemmed index's FTS5 expression for a user's query, or None when the main index must
+    answer it (a word that is not Cyrillic, a "quoted phrase", a prefix*, an ABBREVIATION)."""
+    parts: list[str] = []
+    for token in _TOKEN.findall(text):
+        if token in _OPERATORS or token == ")":
+            parts.append(token)
+            continue
+        if token == "(":
+            term = token
+        else:
+            if token.startswith('"') or token.endswith("*"):
+                return None
+            words = _WORD.findall(token)
+            if not words:  # punctuation alone is no word
+                continue
+            if not all(_CYRILLIC.search(w) and not (w.isupper() and len(w) > 1) for w in words):
+                return None
+            term = _quote(" ".join(_stem_cached(w.lower()) for w in words))
+        if parts and parts[-1] not in _OPERATORS and parts[-1] != "(":
+            parts.append("AND")
+        parts.append(term)
+    return " ".join(parts) or None
