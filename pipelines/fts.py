@@ -37,7 +37,7 @@ NOUN_ENDINGS = ("ами", "ями", "ові", "еві", "ой", "ей", "ою", 
 ADJECTIVE_ENDINGS = ("ього", "ьому", "ого", "его", "ому", "ему", "ыми", "ими", "іми", "ий", "ій", "ый", "ой",
                      "ая", "яя", "ое", "ее", "ые", "ие", "ым", "им", "ім", "ую", "юю", "ых", "их", "іх", "ої",
                      "ою", "ею", "а", "я", "е", "є", "і", "ї", "у", "ю")
-ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=len, reverse=True))
+ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=lambda e: (-len(e), e)))  # the same order in every process
 # Endings Snowball's Russian stemmer also cuts (-ия/-ии/-ией, -ие/-ье, -ев, -иям …): a word it cuts
 # so is searched in these forms too.
 SNOWBALL_ENDINGS = ("ия", "ии", "ие", "ий", "ией", "ием", "ию", "иям", "иях", "иями", "ья", "ье", "ьи", "ью", "ьем",

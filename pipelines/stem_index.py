@@ -33,7 +33,7 @@ _PROBES = ("совета", "советом", "европы", "россии", "р
 @lru_cache(maxsize=1)
 def stemmer_id() -> str:
     """A fingerprint of how words are cut to stems (the endings lists and Snowball's answers)."""
-    sample = " ".join(stem(w) for w in _PROBES) + "|" + ",".join(ENDINGS) + "|" + ",".join(SEARCH_ENDINGS)
+    sample = " ".join(stem(w) for w in _PROBES) + "|" + ",".join(sorted(ENDINGS)) + "|" + ",".join(sorted(SEARCH_ENDINGS))
     return hashlib.sha1(sample.encode()).hexdigest()[:16]
 
 

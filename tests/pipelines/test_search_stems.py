@@ -4,7 +4,10 @@ through it, it follows every save, edit and delete, and an older database gets i
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,8 @@ from pipelines.fts import stemmed_text
 from pipelines.search_plan import SearchPlan
 from spiders.sources import Source
 from tests.builders import statement
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SOURCE = Source(id="mfa-ua-uk", name="MFA of Ukraine", publisher="ministry", country="UA", language="uk",
                 spider="feed", feed_urls=("https://mfa.example/rss",))
@@ -205,3 +210,12 @@ def test_another_stemmer_rebuilds_the_stemmed_index(store, monkeypatch):
     finally:
         again.close()
     assert stem_index.needs_check(store.db.conn) is False
+
+
+def test_every_process_names_the_stemmer_alike():
+    """The stemmer's fingerprint must not depend on Python's per-process string hashing, or each
+    process would find the index cut by "another" stemmer and rebuild it."""
+    code = "from pipelines import stem_index; print(stem_index.stemmer_id())"
+    ids = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={"PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2", "3")}
+    assert ids == {stem_index.stemmer_id()}
