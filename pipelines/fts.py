@@ -1,16 +1,22 @@
-"""A user's search words as an FTS5 expression, with Ukrainian and Russian inflection.
+"""A user's search words as FTS5 expressions, with Ukrainian and Russian inflection.
 
-The index (`statements_fts`, unicode61, diacritics removed) holds words as written.
+The main index (`statements_fts`, unicode61, diacritics removed) holds words as written.
 Ukrainian and Russian inflect nouns and adjectives by case, so «Рада Європи» must also
-find «Ради Європи», «Раді Європи», «Радою Європи». Rather than a second, stemmed index
-(more database, and a stemmer that every writer of the database — crawls, sqlite3,
-Datasette — would have to load), each Cyrillic word of the query is expanded at query
-time: cut to its stem, then searched in every case form, stem + each ending of the
-noun and adjective declensions (`"рада" OR "ради" OR "раді" OR "радою" …`). Russian
-stems come from Snowball (PyStemmer); Snowball has no Ukrainian, so Ukrainian
-words lose their endings by the list below, and the shorter stem of the two is used.
-Forms are whole words, not prefixes: «Европы» finds «Европе» but not «Европейский», so
-«Совет Европы» does not find the European Council.
+find «Ради Європи», «Раді Європи», «Радою Європи». Each Cyrillic word is cut to its stem
+(Russian by Snowball via PyStemmer; Snowball has no Ukrainian, so Ukrainian words lose
+their endings by the list below, and the shorter stem of the two is used), and searched
+two ways:
+
+- in the stemmed index (`statements_stems`, migration 0010: the stems of every statement's
+  Cyrillic words), as the stem itself: `stem_query` gives «"рад" AND "європ"», two phrases
+  for bm25 to rank instead of every case form (see stem_index.py for how it is kept);
+- in the main index, in every case form the index holds, stem + each ending with the same
+  stem (`"рада" OR "ради" OR "раді" OR "радою" …`): `fts_query`, for the snippets, and for
+  queries the stemmed index cannot answer (a word in another script, a quoted phrase, a
+  prefix, an abbreviation) or while it waits for statements another program wrote.
+
+Forms are whole words, not prefixes: «Европы» finds «Европе» but not «Европейский»
+(another stem), so «Совет Европы» does not find the European Council.
 
 Plain words are quoted, so punctuation in a query is never FTS syntax. FTS5 syntax is
 kept where the user clearly wrote it: "a phrase" (exact, not expanded), OR, AND, NOT,
@@ -86,7 +92,8 @@ def _term(word: str, indexed: Callable[[str], bool] | None) -> str:
     return _quote(word) + ("*" if prefix else "")
 
 
-def forms(word: str) -> list[str]:
+@lru_cache(maxsize=4096)  # some seventy stems computed per word: a search repeated pays them once
+def forms(word: str) -> tuple[str, ...]:
     """The word and every case form of its stem, as whole words to search for: the stem plus
     each ending of the noun and adjective declensions (and Snowball's own, «России» from
     «Россия»), kept when it has the same stem, so the main index finds what the stemmed
@@ -94,7 +101,7 @@ def forms(word: str) -> list[str]:
     low = word.lower()
     root = stem(low)
     candidates = dict.fromkeys([low, root, *(root + ending for ending in SEARCH_ENDINGS)])
-    return [form for form in candidates if form == low or stem(form) == root]
+    return tuple(form for form in candidates if form == low or stem(form) == root)
 
 
 def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:

@@ -2,6 +2,9 @@
 
 The storage API (pipelines/db.py) runs the plan; this module only decides it:
 
+- a query is found in the stemmed index when it is made of Cyrillic words (two phrases for
+  «Совет Европы» instead of every case form), else in the main index (pipelines/fts.py);
+  snippets always come from the main index, which holds the text;
 - a query ranked by relevance reads the full-text index in bm25 order (for a very common
   query, the newest RANK_WINDOW matches, so the answer comes in bounded time);
 - a query sorted by date reads its matches' dates from the (id, ordering key) index when
