@@ -43,13 +43,13 @@ NOUN_ENDINGS = ("ами", "ями", "ові", "еві", "ой", "ей", "ою", 
 ADJECTIVE_ENDINGS = ("ього", "ьому", "ого", "его", "ому", "ему", "ыми", "ими", "іми", "ий", "ій", "ый", "ой",
                      "ая", "яя", "ое", "ее", "ые", "ие", "ым", "им", "ім", "ую", "юю", "ых", "их", "іх", "ої",
                      "ою", "ею", "а", "я", "е", "є", "і", "ї", "у", "ю")
-ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=lambda e: (-len(e), e)))  # the same order in every process
+# Longest first, and in the same order in every process (a set's order changes with string hashing).
+ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=lambda e: (-len(e), e)))
 # Endings Snowball's Russian stemmer also cuts (-ия/-ии/-ией, -ие/-ье, -ев, -иям …): a word it cuts
 # so is searched in these forms too.
 SNOWBALL_ENDINGS = ("ия", "ии", "ие", "ий", "ией", "ием", "ию", "иям", "иях", "иями", "ья", "ье", "ьи", "ью", "ьем",
-                    "ьей", "ей", "ев", "ем", "ей", "еи", "ое", "ые", "ими", "ых", "ым", "ему", "его", "ая", "ую")
+                    "ьей", "ей", "ев", "ем", "еи", "ое", "ые", "ими", "ых", "ым", "ему", "его", "ая", "ую")
 SEARCH_ENDINGS = tuple(dict.fromkeys(ENDINGS + SNOWBALL_ENDINGS))
-_ADJECTIVE = re.compile("(" + "|".join(e for e in ADJECTIVE_ENDINGS if len(e) > 1 and e not in ("ою", "ею")) + ")$")
 
 
 def _uk_stem(word: str) -> str:
@@ -95,9 +95,9 @@ def _term(word: str, indexed: Callable[[str], bool] | None) -> str:
 @lru_cache(maxsize=4096)  # some seventy stems computed per word: a search repeated pays them once
 def forms(word: str) -> tuple[str, ...]:
     """The word and every case form of its stem, as whole words to search for: the stem plus
-    each ending of the noun and adjective declensions (and Snowball's own, «России» from
-    «Россия»), kept when it has the same stem, so the main index finds what the stemmed
-    index finds (STEMMED_INDEX) and a snippet highlights every form found there."""
+    each ending of the noun and adjective declensions (and Snowball's own: «России» for
+    «Россия»), kept when cut back to the same stem, so the main index finds what the stemmed
+    index finds and a snippet highlights every form found there."""
     low = word.lower()
     root = stem(low)
     candidates = dict.fromkeys([low, root, *(root + ending for ending in SEARCH_ENDINGS)])
