@@ -435,7 +435,7 @@ def _m0010(db: Database) -> None:
     («совет», «европ») instead of every case form in the main index, so bm25 ranks faster.
     Triggers in plain SQL note each change in `stems_pending` (with the old title and text,
     which a contentless index needs to remove a row); the storage API stems what is noted.
-    Every existing statement is stemmed now (about 5 minutes of CPU at a million statements).
+    Every existing statement is stemmed now (4–6 minutes of CPU at a million statements).
     """
     # Not columnsize=0, though bm25 would rank 10,000 matches in half the time without its
     # per-statement lengths (measured: 22 instead of 29 ms at a million statements): a
