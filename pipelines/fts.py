@@ -1,16 +1,22 @@
-"""A user's search words as an FTS5 expression, with Ukrainian and Russian inflection.
+"""A user's search words as FTS5 expressions, with Ukrainian and Russian inflection.
 
-The index (`statements_fts`, unicode61, diacritics removed) holds words as written.
+The main index (`statements_fts`, unicode61, diacritics removed) holds words as written.
 Ukrainian and Russian inflect nouns and adjectives by case, so «Рада Європи» must also
-find «Ради Європи», «Раді Європи», «Радою Європи». Rather than a second, stemmed index
-(more database, and a stemmer that every writer of the database — crawls, sqlite3,
-Datasette — would have to load), each Cyrillic word of the query is expanded at query
-time: cut to its stem, then searched in every case form, stem + each ending of the
-noun and adjective declensions (`"рада" OR "ради" OR "раді" OR "радою" …`). Russian
-stems come from Snowball (PyStemmer); Snowball has no Ukrainian, so Ukrainian
-words lose their endings by the list below, and the shorter stem of the two is used.
-Forms are whole words, not prefixes: «Европы» finds «Европе» but not «Европейский», so
-«Совет Европы» does not find the European Council.
+find «Ради Європи», «Раді Європи», «Радою Європи». Each Cyrillic word is cut to its stem
+(Russian by Snowball via PyStemmer; Snowball has no Ukrainian, so Ukrainian words lose
+their endings by the list below, and the shorter stem of the two is used), and searched
+two ways:
+
+- in the stemmed index (`statements_stems`, migration 0010: the stems of every statement's
+  Cyrillic words), as the stem itself: `stem_query` gives «"рад" AND "європ"», two phrases
+  for bm25 to rank instead of every case form (see stem_index.py for how it is kept);
+- in the main index, in every case form the index holds, stem + each ending with the same
+  stem (`"рада" OR "ради" OR "раді" OR "радою" …`): `fts_query`, for the snippets, and for
+  queries the stemmed index cannot answer (a word in another script, a quoted phrase, a
+  prefix, an abbreviation) or while it waits for statements another program wrote.
+
+Forms are whole words, not prefixes: «Европы» finds «Европе» but not «Европейский»
+(another stem), so «Совет Европы» does not find the European Council.
 
 Plain words are quoted, so punctuation in a query is never FTS syntax. FTS5 syntax is
 kept where the user clearly wrote it: "a phrase" (exact, not expanded), OR, AND, NOT,
@@ -37,8 +43,13 @@ NOUN_ENDINGS = ("ами", "ями", "ові", "еві", "ой", "ей", "ою", 
 ADJECTIVE_ENDINGS = ("ього", "ьому", "ого", "его", "ому", "ему", "ыми", "ими", "іми", "ий", "ій", "ый", "ой",
                      "ая", "яя", "ое", "ее", "ые", "ие", "ым", "им", "ім", "ую", "юю", "ых", "их", "іх", "ої",
                      "ою", "ею", "а", "я", "е", "є", "і", "ї", "у", "ю")
-ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=len, reverse=True))
-_ADJECTIVE = re.compile("(" + "|".join(e for e in ADJECTIVE_ENDINGS if len(e) > 1 and e not in ("ою", "ею")) + ")$")
+# Longest first, and in the same order in every process (a set's order changes with string hashing).
+ENDINGS = tuple(sorted(set(NOUN_ENDINGS + ADJECTIVE_ENDINGS), key=lambda e: (-len(e), e)))
+# Endings Snowball's Russian stemmer also cuts (-ия/-ии/-ией, -ие/-ье, -ев, -иям …): a word it cuts
+# so is searched in these forms too.
+SNOWBALL_ENDINGS = ("ия", "ии", "ие", "ий", "ией", "ием", "ию", "иям", "иях", "иями", "ья", "ье", "ьи", "ью", "ьем",
+                    "ьей", "ей", "ев", "ем", "еи", "ое", "ые", "ими", "ых", "ым", "ему", "его", "ая", "ую")
+SEARCH_ENDINGS = tuple(dict.fromkeys(ENDINGS + SNOWBALL_ENDINGS))
 
 
 def _uk_stem(word: str) -> str:
@@ -81,12 +92,16 @@ def _term(word: str, indexed: Callable[[str], bool] | None) -> str:
     return _quote(word) + ("*" if prefix else "")
 
 
-def forms(word: str) -> list[str]:
-    """The word and every case form of its stem, as whole words to search for."""
+@lru_cache(maxsize=4096)  # some seventy stems computed per word: a search repeated pays them once
+def forms(word: str) -> tuple[str, ...]:
+    """The word and every case form of its stem, as whole words to search for: the stem plus
+    each ending of the noun and adjective declensions (and Snowball's own: «России» for
+    «Россия»), kept when cut back to the same stem, so the main index finds what the stemmed
+    index finds and a snippet highlights every form found there."""
     low = word.lower()
     root = stem(low)
-    endings = ADJECTIVE_ENDINGS if _ADJECTIVE.search(low) else NOUN_ENDINGS
-    return list(dict.fromkeys([low, root, *(root + ending for ending in endings)]))
+    candidates = dict.fromkeys([low, root, *(root + ending for ending in SEARCH_ENDINGS)])
+    return tuple(form for form in candidates if form == low or stem(form) == root)
 
 
 def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:
@@ -107,3 +122,50 @@ def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:
             parts.append("AND")  # FTS5 joins phrases implicitly, but not a phrase and a group
         parts.append(term)
     return " ".join(parts) or '""'
+
+
+# --- the stemmed index (statements_stems, migration 0010) ----------------------------------
+# Ranking a query by bm25 costs per match and per phrase: «Совет Европы» in the main index is
+# six phrases (five forms of «совет» OR-ed, «европы»), in the stemmed index two («совет»,
+# «европ»), and a match is one row of each doclist instead of a merge of five. The stemmed
+# index holds the stems of a statement's Cyrillic words only (a statement without any has no
+# row), so it costs about a third of the main index; a query that also has other words, a
+# quoted phrase, a prefix or an abbreviation is answered by the main index in case forms.
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: a token as unicode61 cuts it, near enough
+
+
+@lru_cache(maxsize=200_000)
+def _stem_cached(word: str) -> str:
+    return stem(word)
+
+
+def stemmed_text(text: str | None) -> str:
+    """What the stemmed index holds for a title or text: the stem of each Cyrillic word, in order."""
+    if not text:
+        return ""
+    return " ".join(_stem_cached(w.lower()) for w in _WORD.findall(text) if _CYRILLIC.search(w))
+
+
+def stem_query(text: str) -> str | None:
+    """The stemmed index's FTS5 expression for a user's query, or None when the main index must
+    answer it (a word that is not Cyrillic, a "quoted phrase", a prefix*, an ABBREVIATION)."""
+    parts: list[str] = []
+    for token in _TOKEN.findall(text):
+        if token in _OPERATORS or token == ")":
+            parts.append(token)
+            continue
+        if token == "(":
+            term = token
+        else:
+            if token.startswith('"') or token.endswith("*"):
+                return None
+            words = _WORD.findall(token)
+            if not words:  # punctuation alone is no word
+                continue
+            if not all(_CYRILLIC.search(w) and not (w.isupper() and len(w) > 1) for w in words):
+                return None
+            term = _quote(" ".join(_stem_cached(w.lower()) for w in words))
+        if parts and parts[-1] not in _OPERATORS and parts[-1] != "(":
+            parts.append("AND")
+        parts.append(term)
+    return " ".join(parts) or None

@@ -2,6 +2,9 @@
 
 The storage API (pipelines/db.py) runs the plan; this module only decides it:
 
+- a query is found in the stemmed index when it is made of Cyrillic words (two phrases for
+  «Совет Европы» instead of every case form), else in the main index (pipelines/fts.py);
+  snippets always come from the main index, which holds the text;
 - a query ranked by relevance reads the full-text index in bm25 order (for a very common
   query, the newest RANK_WINDOW matches, so the answer comes in bounded time);
 - a query sorted by date reads its matches' dates from the (id, ordering key) index when
@@ -13,7 +16,7 @@ The storage API (pipelines/db.py) runs the plan; this module only decides it:
 
 from __future__ import annotations
 
-from pipelines.fts import fts_query
+from pipelines.fts import fts_query, stem_query
 from spiders.errors import QueryError
 
 SNIPPET_MARKS = ("\ue000", "\ue001")  # private-use characters around matched words in a snippet
@@ -41,7 +44,13 @@ class SearchPlan:
     def __init__(self, store, query=None, tag=None, source=None, country=None, publisher=None,
                  language=None, since=None, until=None, min_score=None, sort=None):
         self.query = query.strip() if query and query.strip() else None
+        # `match`: the main index's expression (every case form), which gives the snippets;
+        # `find` in `index`: what finds and ranks the statements, the stemmed index when it can
+        # answer (a Cyrillic query, the index current), two phrases instead of every case form.
         self.match = fts_query(self.query, store.indexed) if self.query else None
+        stems = stem_query(self.query) if self.query else None
+        self.index, self.find = ("statements_stems", stems) if stems and store.stems_current() else \
+            ("statements_fts", self.match)
         self.sort = sort or "date"
         if self.sort not in ("relevance", "date"):
             raise QueryError(f"unknown sort {sort!r} (known: relevance, date)")
@@ -112,8 +121,8 @@ class SearchPlan:
             time_w, time_p = self._time(key)
             tag_w, tag_p = self._tag_exists("f.rowid")
             row_w, row_p = self._rows()
-            where = ["statements_fts MATCH ?", *tag_w, *row_w, *time_w]
-            params = [self.match, *tag_p, *row_p, *time_p]
+            where = [f"{self.index} MATCH ?", *tag_w, *row_w, *time_w]
+            params = [self.find, *tag_p, *row_p, *time_p]
             if ordered and self.sort == "relevance" and not (tag_w or row_w or time_w):
                 self.windowed = True
                 floor = self._rank_window(store)
@@ -126,7 +135,7 @@ class SearchPlan:
                 join = f" CROSS JOIN statements s{by_id} ON s.id = f.rowid"
             order = "f.rank, f.rowid" if self.sort == "relevance" else f"{key} DESC, s.id DESC"
             order = f" ORDER BY {order}" if ordered else ""
-            return f"SELECT f.rowid FROM statements_fts f{join} WHERE {' AND '.join(where)}{order}", params
+            return f"SELECT f.rowid FROM {self.index} f{join} WHERE {' AND '.join(where)}{order}", params
         if self.tag and not self.query:
             time_w, time_p = self._time("tg.sort_at")
             row_w, row_p = self._rows()
@@ -147,12 +156,12 @@ class SearchPlan:
         params = [*time_p, *row_p, *tag_p]
         indexed = ""
         if self.query and self.density(store) == "common":
-            where.append("s.id IN (SELECT rowid FROM statements_fts WHERE statements_fts MATCH ?)")
-            params.append(self.match)
+            where.append(f"s.id IN (SELECT rowid FROM {self.index} WHERE {self.index} MATCH ?)")
+            params.append(self.find)
             indexed = " INDEXED BY idx_statements_when" if not row_w else ""
         elif self.query:  # "everywhere"
-            where.append("EXISTS (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? AND rowid = s.id)")
-            params.append(self.match)
+            where.append(f"EXISTS (SELECT 1 FROM {self.index} WHERE {self.index} MATCH ? AND rowid = s.id)")
+            params.append(self.find)
         return (f"SELECT s.id FROM statements s{indexed}{' WHERE ' + ' AND '.join(where) if where else ''} "
                 f"ORDER BY {key} DESC, s.id DESC"), params
 
@@ -195,11 +204,11 @@ class SearchPlan:
         as needed to tell."""
         if self._density is None:
             newest = store.db.execute("SELECT max(id) FROM statements").fetchone()[0] or 0
-            sql = "SELECT count(*) FROM (SELECT 1 FROM statements_fts WHERE statements_fts MATCH ? LIMIT ?)"
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM {self.index} WHERE {self.index} MATCH ? LIMIT ?)"
             self._density = "few"
             for name, share in (("common", SPARSE_SHARE), ("everywhere", DENSE_SHARE)):
                 enough = max(DENSE_MATCHES, newest // share)
-                if store.run_query_sql(sql, [self.match, enough], self.query)[0][0] < enough:
+                if store.run_query_sql(sql, [self.find, enough], self.query)[0][0] < enough:
                     break
                 self._density = name
         return self._density
@@ -213,7 +222,7 @@ class SearchPlan:
         score every match it ranks, so a word in half a million statements ranks the newest
         RANK_WINDOW of them (by storage order) and answers in bounded time."""
         row = store.run_query_sql(
-            "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            [self.match, RANK_WINDOW], self.query,
+            f"SELECT rowid FROM {self.index} WHERE {self.index} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            [self.find, RANK_WINDOW], self.query,
         )
         return row[0][0] + 1 if row else None
