@@ -54,3 +54,20 @@ def one_statement_db(path, source):
             " VALUES (?, 'https://example.org/1', 'https://example.org/1', 'Torture report',"
             " 'The CPT published a report on torture.', 'f1', '2024-10-10T00:00:00+00:00')", [source.id])
     return path
+
+
+def popen_with_ctrl_c(args: list, **kwargs):
+    """subprocess.Popen with SIGINT handled as on a terminal.
+
+    A test run started in the background by a shell inherits SIGINT ignored, an exec keeps it
+    ignored, and Python then installs no Ctrl-C handler. A signal with a handler is reset to
+    its default on exec, so a handler is set around the start of the child.
+    """
+    import signal
+    import subprocess
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(args, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)

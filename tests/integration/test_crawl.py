@@ -10,6 +10,7 @@ from pipelines.db import open_db
 from scheduler.cli import LOCAL_SITE_SETTINGS
 from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
+from tests.builders import popen_with_ctrl_c
 from tests.paths import FIXTURES, ROOT
 
 FEED_SOURCE = """
@@ -393,11 +394,8 @@ def test_ctrl_c_stops_running_crawls(tmp_path, http_site):
     reg = tmp_path / "sources.toml"
     reg.write_text(FEED_SOURCE.replace("{base}", http_site.base_url), encoding="utf-8")
     exe = Path(sys.executable).parent / "communique"
-    # A test run started in the background by a shell inherits SIGINT ignored, and Python then
-    # installs no Ctrl-C handler: give the CLI the default disposition a terminal would.
-    cli = subprocess.Popen([str(exe), "crawl", "--sources", str(reg), "--db", str(tmp_path / "c.db")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    cli = popen_with_ctrl_c([str(exe), "crawl", "--sources", str(reg), "--db", str(tmp_path / "c.db")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert reached.wait(120), "the crawl never reached the feed"
         cli.send_signal(signal.SIGINT)

@@ -17,6 +17,7 @@ import pytest
 from pipelines.db import StorageError, open_db
 from scheduler.crawl import run_crawl, stop_live_crawls
 from spiders.sources import load_sources
+from tests.builders import popen_with_ctrl_c
 from tests.registries import feed_source
 
 FEED_SOURCE = feed_source("slow-feed")
@@ -68,11 +69,8 @@ def start_cli(tmp_path, site):
     reg = tmp_path / "sources.toml"
     reg.write_text(FEED_SOURCE.replace("{base}", site.base_url), encoding="utf-8")
     exe = Path(sys.executable).parent / "communique"
-    # A test run started in the background by a shell inherits SIGINT ignored (Python then
-    # installs no Ctrl-C handler): give the CLI the default disposition a terminal would.
-    return subprocess.Popen([str(exe), "crawl", "--sources", str(reg), "--db", str(tmp_path / "c.db")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return popen_with_ctrl_c([str(exe), "crawl", "--sources", str(reg), "--db", str(tmp_path / "c.db")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def process_exists(pid: int) -> bool:

@@ -168,13 +168,13 @@ def test_future_signature_in_ukrainian_is_an_accession():
 @pytest.mark.parametrize(
     "lang, text",
     [
-        ("en", "gathering at the World Forum in The Hague today to launch a new convention setting up an "
-         "International Claims Commission for Ukraine."),
+        ("en", ("gathering at the World Forum in The Hague today to launch a new convention setting up an "
+         "International Claims Commission for Ukraine.")),
         ("uk", "у вівторок ухвалила Конвенцію про заснування Міжнародної комісії з розгляду заяв для України"),
-        ("fr", "la Convention du Conseil de l’Europe établissant une commission internationale des réclamations "
-         "pour l’Ukraine."),
-        ("fr", "Le Comité des ministres du Conseil de l’Europe a approuvé le projet de Convention sur la création "
-         "d’une Commission internationale pour l’examen des réclamations de l’Ukraine."),
+        ("fr", ("la Convention du Conseil de l’Europe établissant une commission internationale des réclamations "
+         "pour l’Ukraine.")),
+        ("fr", ("Le Comité des ministres du Conseil de l’Europe a approuvé le projet de Convention sur la création "
+         "d’une Commission internationale pour l’examen des réclamations de l’Ukraine.")),
     ],
 )
 def test_claims_commission_names(lang, text):
@@ -185,12 +185,12 @@ def test_claims_commission_names(lang, text):
     "lang, text",
     [
         # Berset spelt «Алан» and called «президент ради» (dev uk)
-        ("uk", "Рада Європи завершила розробку попереднього проєкту Конвенції з розгляду претензій для України – "
-         "про це повідомив президент ради Алан Берсе 13 вересня."),
+        ("uk", ("Рада Європи завершила розробку попереднього проєкту Конвенції з розгляду претензій для України – "
+         "про це повідомив президент ради Алан Берсе 13 вересня.")),
         # the title without "of the Council of Europe", with the name (coe.int, French)
-        ("fr", "La Secrétaire Générale, Mme Marija Pejčinović Burić, s’est engagée aujourd’hui à faire tout ce qui "
+        ("fr", ("La Secrétaire Générale, Mme Marija Pejčinović Burić, s’est engagée aujourd’hui à faire tout ce qui "
          "est en son pouvoir pour veiller à ce que les normes relatives aux droits de l’homme soient respectés "
-         "dans tous les pays de l’espace couvert par le Conseil de l’Europe."),
+         "dans tous les pays de l’espace couvert par le Conseil de l’Europe.")),
     ],
 )
 def test_secretary_general_names(lang, text):
