@@ -8,8 +8,10 @@ trafilatura's main-text extraction read it without invented selectors.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import accumulate
 from urllib.parse import urljoin, urlsplit
 
 import html_text
@@ -303,7 +305,7 @@ _PAGE_TEXT = ("//body//text()[normalize-space()][not(ancestor::script or ancesto
 
 def _no_space(text: str) -> str:
     # Extractors and lxml disagree on the whitespace between inline elements: compare without it.
-    return re.sub(r"\s+", "", text).lower()
+    return "".join(text.split()).lower()
 
 
 def declared_types(sel: Selector) -> set[str]:
@@ -338,6 +340,17 @@ def _site(host: str | None) -> str:
     return (host or "").lower().removeprefix("www.")
 
 
+def _short_text(element) -> str | None:
+    """The element's text if it is short enough for a teaser, else None (without reading all of it)."""
+    parts, size = [], 0
+    for piece in element.itertext():
+        size += len(piece.strip())
+        if size > _TEASER_MAX_CHARS:
+            return None
+        parts.append(piece)
+    return squash(" ".join(parts))
+
+
 def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
     """Sibling blocks that each lead with a headline link to another page of the site.
 
@@ -354,13 +367,13 @@ def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
+        headline = squash(link.text_content())
+        if len(headline) < _HEADLINE_MIN_CHARS:
+            continue
         target = urlsplit(urljoin(url, href))
         path = target.path.rstrip("/")
         if _site(target.hostname) != site or not path or own_path.startswith(path):
             continue  # elsewhere, the page itself or one of its parents ("back to the newsroom")
-        headline = squash(link.text_content())
-        if len(headline) < _HEADLINE_MIN_CHARS:
-            continue
         address = target._replace(query="", fragment="").geturl()
         block = link
         for _ in range(_ANCESTOR_DEPTH):
@@ -369,10 +382,10 @@ def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
                 break
             if block in seen_blocks:
                 break
-            text = texts.get(block)
+            if block not in texts:
+                texts[block] = _short_text(block)
+            text = texts[block]
             if text is None:
-                text = texts[block] = squash(" ".join(block.itertext()))
-            if len(text) > _TEASER_MAX_CHARS:
                 break
             before = _no_space(text).find(_no_space(headline))
             if before > _TEASER_LEAD_CHARS:
@@ -395,23 +408,25 @@ def listing_evidence(sel: Selector, url: str, text: str) -> Listing | None:
     """
     if not text.strip():  # nothing read: judge the page's own visible text instead
         text = "\n".join(sel.xpath(_PAGE_TEXT).getall())
-    paragraphs = [_no_space(p).lstrip("-–—•*·") for p in text.split("\n") if p.strip()]
-    total = sum(len(p) for p in paragraphs)
-    if not total:
-        return None
     groups = teaser_groups(sel, url)
     if not groups:
         return None
+    # (length, first 200 characters without whitespace or list bullets) of each paragraph
+    paragraphs = [(len(p), _no_space(p[:400]).lstrip("-–—•*·")[:200]) for p in text.split("\n") if p.strip()]
+    total = sum(size for size, _ in paragraphs)
+    if not total:
+        return None
     declared, needed = _declared(sel)
+    # All teasers in one string, groups apart by a character no text holds: one search a paragraph.
     blobs = ["\n".join(_no_space(t) for t in g.values()) for g in groups]
+    starts = list(accumulate((len(b) + 1 for b in blobs[:-1]), initial=0))
+    teasers = "\0".join(blobs)
     covered, used = 0, set()
-    for para in paragraphs:
-        probe = para[:200]
-        for i, blob in enumerate(blobs):
-            if probe in blob:
-                covered += len(para)
-                used.add(i)
-                break
+    for size, probe in paragraphs:
+        at = teasers.find(probe) if probe else -1
+        if at >= 0:
+            covered += size
+            used.add(bisect_right(starts, at) - 1)
     share = covered / total
     articles = len({address for i in used for address in groups[i]})
     if articles < LISTING_MIN_TEASERS:
