@@ -351,6 +351,17 @@ def _short_text(element) -> str | None:
     return squash(" ".join(parts))
 
 
+def _text_ahead(parent, child) -> int:
+    """How many non-space characters of `parent`'s text come before `child`."""
+    ahead = len(_no_space(parent.text or ""))
+    for sibling in child.itersiblings(preceding=True):
+        ahead += len(_no_space(sibling.text_content() if isinstance(sibling.tag, str) else ""))
+        ahead += len(_no_space(sibling.tail or ""))
+        if ahead > _TEASER_LEAD_CHARS:
+            break
+    return ahead
+
+
 def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
     """Sibling blocks that each lead with a headline link to another page of the site.
 
@@ -375,25 +386,23 @@ def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
         if _site(target.hostname) != site or not path or own_path.startswith(path):
             continue  # elsewhere, the page itself or one of its parents ("back to the newsroom")
         address = target._replace(query="", fragment="").geturl()
-        block = link
+        block, before = link, 0  # `before`: characters of the block's text ahead of the link
         for _ in range(_ANCESTOR_DEPTH):
             parent = block.getparent()
-            if parent is None or parent.tag in ("body", "html"):
-                break
-            if block in seen_blocks:
+            if parent is None or parent.tag in ("body", "html") or block in seen_blocks:
                 break
             if block not in texts:
                 texts[block] = _short_text(block)
             text = texts[block]
             if text is None:
                 break
-            before = _no_space(text).find(_no_space(headline))
-            if before > _TEASER_LEAD_CHARS:
-                break
             key = (parent, block.tag, block.get("class") or "")
             group = groups.setdefault(key, {})
             group.setdefault(address, text)
             seen_blocks.add(block)
+            before += _text_ahead(parent, block)
+            if before > _TEASER_LEAD_CHARS:
+                break
             block = parent
     return list(groups.values())
 
