@@ -9,10 +9,25 @@ reads it; bench/bench_listing_pages.py measures the check over the same pages.
 
 from __future__ import annotations
 
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.paths import FIXTURES, SHARED_FIXTURES
+import pytest
+from click.testing import CliRunner
+from scrapy.http import HtmlResponse
+
+from pipelines.db import open_db
+from scheduler.cli import LOCAL_SITE_SETTINGS, cli
+from scheduler.crawl import run_crawl
+from scheduler.demo_site import DemoSite
+from scheduler.source_tools import extract_file, find_source, spider_class
+from spiders.errors import ListingPageError
+from spiders.items import Statement
+from spiders.sources import load_sources
+from tests.paths import FIXTURES, ROOT, SHARED_FIXTURES
+
+REGISTRY = load_sources(ROOT / "data" / "sources.toml")
 
 
 @dataclass(frozen=True)
@@ -105,3 +120,137 @@ def demo_pages(site) -> list[tuple[str, bool]]:
                   ]
     paths += [("/coe/en/web/portal/newsroom?delta=5&start=2", True)]
     return paths
+
+
+SAVED = saved_pages()
+SAVED_LISTINGS = [p for p in SAVED if p.listing]
+SAVED_ARTICLES = [p for p in SAVED if not p.listing]
+# How many articles each saved listing page shows (counted in the files).
+LISTED = {
+    "coe-newsroom-en/newsroom_delta20_start1.html": 5,
+    "gov-pl-en/news-_page1.html": 3,
+    "mfa-ua-en/news_listing.html": 3,
+    "mfa-ua-uk/news_listing.html": 3,
+    "mid-ru-en/listing_PAGEN_1-1.html": 4,
+    "mid-ru-ru/listing_PAGEN_1-1.html": 4,
+}
+
+
+def read_as_article(body: bytes, url: str, source):
+    """What a crawl makes of the page when a feed, sitemap or link sends it there as an article."""
+    spider = spider_class(source.spider).offline(source)
+    results = list(spider.parse_article(HtmlResponse(url=url, body=body, encoding="utf-8")))
+    return [r for r in results if isinstance(r, Statement)], spider.stats
+
+
+def test_every_saved_page_is_in_the_catalogue():
+    assert unlisted_saved_pages() == []
+
+
+@pytest.mark.parametrize("page", SAVED_LISTINGS, ids=str)
+def test_saved_listing_page_is_a_listing_not_a_statement(page):
+    with pytest.raises(ListingPageError) as raised:
+        extract_file(page.path, page.url, REGISTRY[page.source])
+    assert str(raised.value) == f"{page.url} is a listing of {LISTED[str(page)]} articles"
+
+
+@pytest.mark.parametrize("page", SAVED_LISTINGS, ids=str)
+def test_saved_listing_page_in_a_crawl_is_counted_as_a_listing_not_a_failure(page):
+    statements, stats = read_as_article(page.path.read_bytes(), page.url, REGISTRY[page.source])
+    assert statements == []
+    assert stats.get("communique/listings") == 1
+    assert not any(stats.get(f"communique/{k}") for k in ("parse_failed", "blocked", "errors", "statements"))
+
+
+@pytest.mark.parametrize("page", SAVED_ARTICLES, ids=str)
+def test_saved_article_page_is_one_statement(page):
+    statements, stats = read_as_article(page.path.read_bytes(), page.url, REGISTRY[page.source])
+    assert len(statements) == 1
+    assert statements[0].url == page.url
+    assert stats.get("communique/listings") is None
+
+
+def test_extract_says_in_one_line_that_a_listing_page_is_a_listing():
+    page = next(p for p in SAVED_LISTINGS if p.source == "coe-newsroom-en")
+    result = CliRunner().invoke(cli, ["extract", str(page.path), "--url", page.url, "--source", page.source,
+                                      "--sources", str(ROOT / "data" / "sources.toml")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"listing: {page.url} is a listing of 5 articles, not a statement"]
+    assert result.stdout == ""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    with DemoSite() as site:
+        registry = load_sources(site.write_sources(tmp_path_factory.mktemp("demo") / "sources.toml"))
+        yield site, registry
+
+
+def test_demo_site_articles_are_statements_and_its_listings_are_listings(demo):
+    site, registry = demo
+    wrong = []
+    for path, listing in demo_pages(site):
+        url = site.url(path)
+        body = urllib.request.urlopen(url, timeout=10).read()
+        statements, stats = read_as_article(body, url, find_source(registry, url))
+        judged_listing = stats.get("communique/listings") == 1 and not statements
+        if judged_listing != listing or (not listing and len(statements) != 1):
+            wrong.append(path)
+    assert wrong == []
+
+
+def test_extract_of_the_demo_newsroom_is_a_listing_of_five(demo, tmp_path):
+    site, _ = demo
+    saved = tmp_path / "listing.html"
+    saved.write_bytes(urllib.request.urlopen(site.url("/coe/en/web/portal/newsroom?delta=5&start=1")).read())
+    sources = site.write_sources(tmp_path / "sources.toml")
+    url = site.url("/coe/en/web/portal/newsroom")
+    result = CliRunner().invoke(cli, ["extract", str(saved), "--url", url, "--source", "demo-coe-en",
+                                      "--sources", str(sources)])
+    assert (result.exit_code, result.stderr.strip()) == (1, f"listing: {url} is a listing of 5 articles, not a statement")
+
+
+# --- a crawl whose feed links to an article and to an index page ---------------------------------
+FEED_SOURCE = """
+[[source]]
+id = "local-feed"
+name = "Local feed"
+publisher = "ministry"
+country = "RU"
+language = "ru"
+spider = "feed"
+feed_urls = ["{base}/rss.xml"]
+timezone = "Europe/Moscow"
+"""
+ARTICLE_PATH = "/ru/foreign_policy/news/1975354/"
+INDEX_PATH = "/ru/foreign_policy/news/"
+
+
+def feed(base: str) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>{base}{path}</link>"
+        f"<pubDate>Thu, 10 Oct 2024 11:04 +0300</pubDate></item>"
+        for title, path in (("Комментарий", ARTICLE_PATH), ("Новости", INDEX_PATH))
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+def test_crawl_of_a_feed_linking_an_article_and_an_index_page_stores_one_statement(tmp_path, http_site):
+    base = http_site.base_url
+    html = "text/html; charset=utf-8"
+    http_site.routes["/rss.xml"] = (200, "application/rss+xml", feed(base))
+    http_site.routes[ARTICLE_PATH] = (200, html, (FIXTURES / "mid-ru-ru" / "article_comment_full_response.html").read_bytes())
+    http_site.routes[INDEX_PATH] = (200, html, (FIXTURES / "mid-ru-ru" / "listing_PAGEN_1-1.html").read_bytes())
+    registry = tmp_path / "sources.toml"
+    registry.write_text(FEED_SOURCE.replace("{base}", base), encoding="utf-8")
+    result = run_crawl(load_sources(registry)["local-feed"], tmp_path / "c.db", registry, log_dir=tmp_path / "logs",
+                       timeout_s=120, settings=LOCAL_SITE_SETTINGS)
+
+    assert (result.status, result.new, result.errors) == ("ok", 1, 0), result
+    assert INDEX_PATH in http_site.hits  # it was read, and judged a listing
+    store = open_db(tmp_path / "c.db")
+    urls = [row["url"] for row in store.search(source="local-feed", limit=10)]
+    store.close()
+    assert urls == [base + ARTICLE_PATH]
+    log = Path(result.log_path).read_text(encoding="utf-8")
+    assert f"listing, not an article: {base}{INDEX_PATH} lists 4 articles" in log
