@@ -21,15 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scrapy.http import HtmlResponse  # noqa: E402
+from scrapy.http import HtmlResponse
 
-from scheduler.demo_site import DemoSite  # noqa: E402
-from scheduler.source_tools import find_source, spider_class  # noqa: E402
-from spiders.charsets import with_detected_charset  # noqa: E402
-from spiders.extract import listing_evidence  # noqa: E402
-from spiders.sources import load_sources  # noqa: E402
-from tests.spiders.test_listing_pages import demo_pages, saved_pages  # noqa: E402
-
+from scheduler.demo_site import DemoSite
+from scheduler.source_tools import find_source, spider_class
+from spiders.charsets import with_detected_charset
+from spiders.extract import listing_evidence
+from spiders.sources import load_sources
+from tests.spiders.test_listing_pages import demo_pages, saved_pages
 
 READ_MS: list[float] = []  # reading each page as an article, for scale
 

@@ -18,7 +18,14 @@ from twisted.python.failure import Failure
 
 from spiders import recheck
 from spiders.config import max_statement_chars
-from spiders.extract import Article, challenge_reason, extract_article, is_real_article, listing_evidence, squash
+from spiders.extract import (
+    Article,
+    challenge_reason,
+    extract_article,
+    is_real_article,
+    listing_evidence,
+    squash,
+)
 from spiders.failures import failure_reason
 from spiders.items import STAT, Statement
 from spiders.revalidate import ENTRY, EntryUnchanged

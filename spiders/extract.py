@@ -370,7 +370,14 @@ def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
     block itself is short: the shape of a teaser, not of a paragraph that quotes a link.
     """
     page = urlsplit(url)
-    site, own_path = _site(page.hostname), page.path.rstrip("/")
+    site = _site(page.hostname)
+    # The page's own addresses: as fetched, and as it names itself (a headline linking to it).
+    own_paths = [page.path.rstrip("/")] + [
+        urlsplit(urljoin(url, own.strip())).path.rstrip("/")
+        for own in sel.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").getall()[:2]
+    ]
+    # Blocks that hold the page's headline hold its article, however short, never a teaser.
+    headline_holders = {node for h1 in sel.root.iter("h1") for node in (h1, *h1.iterancestors())}
     groups: dict[tuple, dict[str, str]] = {}
     seen_blocks: set = set()
     texts: dict = {}  # element -> its text: ancestors are shared by many links
@@ -383,13 +390,16 @@ def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
             continue
         target = urlsplit(urljoin(url, href))
         path = target.path.rstrip("/")
-        if _site(target.hostname) != site or not path or own_path.startswith(path):
+        if _site(target.hostname) != site or not path or any(own.startswith(path) for own in own_paths):
             continue  # elsewhere, the page itself or one of its parents ("back to the newsroom")
+        in_headline = any(node.tag == "h1" for node in link.iterancestors())
         address = target._replace(query="", fragment="").geturl()
         block, before = link, 0  # `before`: characters of the block's text ahead of the link
         for _ in range(_ANCESTOR_DEPTH):
             parent = block.getparent()
             if parent is None or parent.tag in ("body", "html") or block in seen_blocks:
+                break
+            if block in headline_holders and not in_headline:
                 break
             if block not in texts:
                 texts[block] = _short_text(block)

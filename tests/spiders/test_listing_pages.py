@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from pipelines.db import open_db
@@ -23,6 +24,7 @@ from scheduler.crawl import run_crawl
 from scheduler.demo_site import DemoSite
 from scheduler.source_tools import extract_file, find_source, spider_class
 from spiders.errors import ListingPageError
+from spiders.extract import listing_evidence
 from spiders.items import Statement
 from spiders.sources import load_sources
 from tests.paths import FIXTURES, ROOT, SHARED_FIXTURES
@@ -254,3 +256,61 @@ def test_crawl_of_a_feed_linking_an_article_and_an_index_page_stores_one_stateme
     assert urls == [base + ARTICLE_PATH]
     log = Path(result.log_path).read_text(encoding="utf-8")
     assert f"listing, not an article: {base}{INDEX_PATH} lists 4 articles" in log
+
+
+# --- what the page declares moves the bar -------------------------------------------------------
+INTRO = ("The press service publishes statements, comments and briefings of the Ministry here; "
+         "subscribe to the feed to receive them as they appear, or search the archive by date and topic.") * 2
+TEASERS = [(f"/press/{n}-minister-meets-council-of-europe-secretary-general",
+            f"Minister meets the Council of Europe Secretary General ({n})", f"0{n}.03.2026")
+           for n in (1, 2, 3)]
+
+
+def section_page(declared: str = "") -> tuple[str, str]:
+    """A section page whose intro is about 60% of its text, and the text an extractor reads from it."""
+    script = f'<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "{declared}"}}</script>'
+    items = "".join(f'<li class="teaser"><a href="{href}">{title}</a> <span>{day}</span></li>'
+                    for href, title, day in TEASERS)
+    html = (f"<html><head>{script if declared else ''}</head><body><h1>Press</h1>"
+            f"<div class='intro'><p>{INTRO}</p></div><ul>{items}</ul></body></html>")
+    text = "\n\n".join([INTRO] + [f"{title} {day}" for _, title, day in TEASERS])
+    return html, text
+
+
+@pytest.mark.parametrize("declared, listing", [("CollectionPage", True), ("", False), ("NewsArticle", False)])
+def test_a_page_declared_a_collection_needs_fewer_teasers_to_be_a_listing(declared, listing):
+    html, text = section_page(declared)
+    found = listing_evidence(Selector(text=html, type="html"), "https://mfa.example/press", text)
+    assert (found is not None) == listing
+    if listing:
+        assert (found.articles, found.declared) == (3, "collectionpage")
+
+
+def short_article(lead_link: str) -> tuple[str, str]:
+    """A three-sentence article under a rubric link, as news agencies print short items."""
+    text = ("The Committee of Ministers adopted a decision on the consequences of the aggression. "
+            "The decision was adopted by the Ministers' Deputies in Strasbourg. "
+            "It calls on the Russian Federation to withdraw its forces.")
+    html = (f"<html><body><main><article>{lead_link}"
+            f"<h1>Committee of Ministers adopts a decision</h1><div class='text'><p>{text}</p></div>"
+            "</article></main></body></html>")
+    return html, text
+
+
+@pytest.mark.parametrize("lead_link", [
+    '<div class="rubric"><a href="/russian-politics">Russian Politics &amp; Diplomacy</a></div>',
+    '<div class="tags"><a href="/tag/council-of-europe">Council of Europe news</a></div>',
+])
+def test_a_short_article_under_a_rubric_link_is_not_a_listing(lead_link):
+    html, text = short_article(lead_link)
+    assert listing_evidence(Selector(text=html, type="html"), "https://agency.example/politics/2078253", text) is None
+
+
+def test_a_headline_linking_to_the_canonical_address_is_not_a_teaser():
+    html, text = short_article("")
+    html = html.replace("<h1>Committee of Ministers adopts a decision</h1>",
+                        '<h2><a href="/politics/2078253">Committee of Ministers adopts a decision</a></h2>')
+    html = html.replace("<html>", '<html><head><link rel="canonical" href="https://agency.example/politics/2078253">'
+                                  "</head>")
+    fetched = "https://agency.example/politics/2078253?utm_source=rss"
+    assert listing_evidence(Selector(text=html, type="html"), fetched.replace("/politics", "/amp/politics"), text) is None
