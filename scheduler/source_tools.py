@@ -20,7 +20,7 @@ from pipelines.normalize import normalize
 from scheduler.crawl import crawl_command, run_scrapy
 from spiders.base import STAT, SourceSpider
 from spiders.charsets import with_detected_charset
-from spiders.errors import NoStatementError, PageBlockedError
+from spiders.errors import ListingPageError, NoStatementError, PageBlockedError
 from spiders.extract import Article
 from spiders.feed import FeedSpider
 from spiders.govuk import GovUkSpider
@@ -124,6 +124,8 @@ def extract_file(path: Path, url: str, source: Source) -> list[Statement]:
     if not statements:
         if spider.stats.get(STAT + "last_blocked"):
             raise Blocked(spider.stats[STAT + "last_blocked"])
+        if spider.stats.get(STAT + "last_listing"):
+            raise ListingPageError(spider.stats[STAT + "last_listing"])
         why = spider.stats.get(STAT + "last_parse_failed") or spider.stats.get(STAT + "last_errors")
         raise NoStatementError(why or "no statement found")
     return [normalize(s) for s in statements]

@@ -13,12 +13,19 @@ from functools import partial
 
 import scrapy
 from scrapy import signals
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders import recheck
 from spiders.config import max_statement_chars
-from spiders.extract import Article, challenge_reason, extract_article, is_real_article, squash
+from spiders.extract import (
+    Article,
+    challenge_reason,
+    extract_article,
+    is_real_article,
+    listing_evidence,
+    squash,
+)
 from spiders.failures import failure_reason
 from spiders.items import STAT, Statement
 from spiders.revalidate import ENTRY, EntryUnchanged
@@ -252,6 +259,24 @@ class SourceSpider(scrapy.Spider):
             extra=extra,
         )
 
+    def is_listing(self, response: Response, art: Article) -> bool:
+        """True, counted and logged as a listing, when the page is an index of other articles.
+
+        Feeds, sitemaps and links also point at section, tag and newsroom pages; read as an
+        article such a page gives its heading and first teasers as a fake statement. It is
+        neither an error nor a parse failure: the articles it lists are read on their own.
+        """
+        if not isinstance(response, HtmlResponse):
+            return False
+        found = listing_evidence(response.selector, response.url, art.text)
+        if found is None:
+            return False
+        self.count("listings")
+        self.stats.set_value(STAT + "last_listing", f"{response.url} is a listing of {found.articles} articles")
+        self.logger.info("listing, not an article: %s lists %d articles (%.0f%% of the text read is their teasers)",
+                         response.url, found.articles, found.share * 100)
+        return True
+
     def read_article(self, response: Response) -> Article:
         """What an article page says; site spiders extend this with what only they know."""
         return extract_article(response.text, response.url, self.source)
@@ -268,6 +293,8 @@ class SourceSpider(scrapy.Spider):
             return
         if art is None:
             self.problem("parse_failed", f"{response.url} is not a text page")
+            return
+        if self.is_listing(response, art):
             return
         hints = dict(hints or {})
         for key, value in (hints.pop("extra", None) or {}).items():

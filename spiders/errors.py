@@ -60,6 +60,10 @@ class NoStatementError(CommuniqueError):
     """Raised when a saved page given to `communique extract` holds no statement the source's rules can read."""
 
 
+class ListingPageError(NoStatementError):
+    """Raised when a saved page given to `communique extract` is a listing of other articles, not a statement."""
+
+
 class EmptyStatement(CommuniqueError, ValueError):
     """Raised when a statement has no title or no text left after normalisation (nothing readable)."""
 

@@ -8,9 +8,11 @@ trafilatura's main-text extraction read it without invented selectors.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin
+from itertools import accumulate
+from urllib.parse import urljoin, urlsplit
 
 import html_text
 import trafilatura
@@ -264,3 +266,190 @@ def is_real_article(title: str, text: str) -> bool:
     shown = (title + "\n" + text[:1000]).lower()
     return not any(marker.lower() in shown for marker in _STRONG_MARKERS + _WEAK_MARKERS
                    if marker.lower() != "captcha")
+
+
+# --- listing pages ----------------------------------------------------------------------
+# A section, tag or search page read as an article yields its title ("Newsroom") and its
+# first teasers as a fake statement. Such a page is recognised by what it is made of:
+# sibling blocks that each lead with a link to another article of the site, and which
+# hold the text the extractor read.
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "report", "pressrelease", "blogposting", "liveblogposting",
+    "scholarlyarticle", "techarticle", "socialmediaposting", "speech",
+}
+_LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "website", "blog", "profilepage"}
+LISTING_MIN_TEASERS = 3  # fewer sibling links to articles are a "related" box, not an index ...
+_FEW_TEASERS_SHARE = 0.8  # ... unless they hold nearly all the text (the last page of a paged index)
+_TEASER_MAX_CHARS = 700  # a teaser is a headline, a date and a sentence or two
+_TEASER_LEAD_CHARS = 40  # text allowed before the headline link (date, rubric, language links)
+_HEADLINE_MIN_CHARS = 15  # shorter link texts are menus, tags and "Read more"
+_ANCESTOR_DEPTH = 6
+# Share of the extracted text that must lie in teaser blocks, by what the page declares.
+_SHARE_DEFAULT, _SHARE_DECLARED_LISTING, _SHARE_DECLARED_ARTICLE = 0.5, 0.3, 0.7
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What makes a page an index: its teasers (one per article it lists) and why it was judged so."""
+
+    articles: int
+    share: float
+    declared: str  # the page's own JSON-LD/og:type word for itself, "" when it says nothing
+
+
+# The visible text of a page outside its navigation, one text node a line.
+_PAGE_TEXT = ("//body//text()[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript"
+              " or ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside)]")
+
+
+def _no_space(text: str) -> str:
+    # Extractors and lxml disagree on the whitespace between inline elements: compare without it.
+    return "".join(text.split()).lower()
+
+
+def declared_types(sel: Selector) -> set[str]:
+    """The top-level JSON-LD @type values of the page (those of an @graph included), lower-cased."""
+    found: set[str] = set()
+    for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall()[:10]:
+        for name in re.findall(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")', raw[:20000]):
+            found.update(t.lower() for t in re.findall(r'"([^"]+)"', name))
+    return found
+
+
+def _declared(sel: Selector) -> tuple[str, float]:
+    """What the page says it is, and the teaser share it takes to call it a listing.
+
+    JSON-LD is read as text, not parsed: only the @type words matter, and a broken
+    script (common) must not hide them. Nested item types (an ItemList's NewsArticle
+    items) are counted too, so an article type is evidence only without a listing type.
+    """
+    types = declared_types(sel)
+    listing = sorted(types & _LISTING_TYPES - ({"website"} if types & _ARTICLE_TYPES else set()))
+    if types & _ARTICLE_TYPES and not listing:
+        return "article", _SHARE_DECLARED_ARTICLE
+    if listing:
+        return listing[0], _SHARE_DECLARED_LISTING
+    og_type = (sel.xpath("//meta[@property='og:type']/@content").get() or "").strip().lower()
+    if og_type == "article":
+        return "og:article", _SHARE_DECLARED_ARTICLE
+    return "", _SHARE_DEFAULT
+
+
+def _site(host: str | None) -> str:
+    return (host or "").lower().removeprefix("www.")
+
+
+def _short_text(element) -> str | None:
+    """The element's text if it is short enough for a teaser, else None (without reading all of it)."""
+    parts, size = [], 0
+    for piece in element.itertext():
+        size += len(piece.strip())
+        if size > _TEASER_MAX_CHARS:
+            return None
+        parts.append(piece)
+    return squash(" ".join(parts))
+
+
+def _text_ahead(parent, child) -> int:
+    """How many non-space characters of `parent`'s text come before `child`."""
+    ahead = len(_no_space(parent.text or ""))
+    for sibling in child.itersiblings(preceding=True):
+        ahead += len(_no_space(sibling.text_content() if isinstance(sibling.tag, str) else ""))
+        ahead += len(_no_space(sibling.tail or ""))
+        if ahead > _TEASER_LEAD_CHARS:
+            break
+    return ahead
+
+
+def teaser_groups(sel: Selector, url: str) -> list[dict[str, str]]:
+    """Sibling blocks that each lead with a headline link to another page of the site.
+
+    Each group maps the linked address to the block's text. A block qualifies when its
+    first long link points elsewhere on the same site, little text precedes it and the
+    block itself is short: the shape of a teaser, not of a paragraph that quotes a link.
+    """
+    page = urlsplit(url)
+    site = _site(page.hostname)
+    # The page's own addresses: as fetched, and as it names itself (a headline linking to it).
+    own_paths = [page.path.rstrip("/")] + [
+        urlsplit(urljoin(url, own.strip())).path.rstrip("/")
+        for own in sel.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content").getall()[:2]
+    ]
+    # Blocks that hold the page's headline hold its article, however short, never a teaser.
+    headline_holders = {node for h1 in sel.root.iter("h1") for node in (h1, *h1.iterancestors())}
+    groups: dict[tuple, dict[str, str]] = {}
+    seen_blocks: set = set()
+    texts: dict = {}  # element -> its text: ancestors are shared by many links
+    for link in sel.root.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        headline = squash(link.text_content())
+        if len(headline) < _HEADLINE_MIN_CHARS:
+            continue
+        target = urlsplit(urljoin(url, href))
+        path = target.path.rstrip("/")
+        if _site(target.hostname) != site or not path or any(own.startswith(path) for own in own_paths):
+            continue  # elsewhere, the page itself or one of its parents ("back to the newsroom")
+        in_headline = any(node.tag == "h1" for node in link.iterancestors())
+        address = target._replace(query="", fragment="").geturl()
+        block, before = link, 0  # `before`: characters of the block's text ahead of the link
+        for _ in range(_ANCESTOR_DEPTH):
+            parent = block.getparent()
+            if parent is None or parent.tag in ("body", "html") or block in seen_blocks:
+                break
+            if block in headline_holders and not in_headline:
+                break
+            if block not in texts:
+                texts[block] = _short_text(block)
+            text = texts[block]
+            if text is None:
+                break
+            key = (parent, block.tag, block.get("class") or "")
+            group = groups.setdefault(key, {})
+            group.setdefault(address, text)
+            seen_blocks.add(block)
+            before += _text_ahead(parent, block)
+            if before > _TEASER_LEAD_CHARS:
+                break
+            block = parent
+    return list(groups.values())
+
+
+def listing_evidence(sel: Selector, url: str, text: str) -> Listing | None:
+    """A Listing when the page is an index of other articles rather than one article, else None.
+
+    The deciding evidence is where the extracted `text` comes from: on an index it is the
+    teasers' own text (headline, date, first sentence of each listed article); on an
+    article it is the body, and a "related news" box beside it does not hold it. What the
+    page declares (JSON-LD CollectionPage vs NewsArticle; og:type, weaker) moves the bar.
+    """
+    if not text.strip():  # nothing read: judge the page's own visible text instead
+        text = "\n".join(sel.xpath(_PAGE_TEXT).getall())
+    groups = teaser_groups(sel, url)
+    if not groups:
+        return None
+    # (length, first 200 characters without whitespace or list bullets) of each paragraph
+    paragraphs = [(len(p), _no_space(p[:400]).lstrip("-–—•*·")[:200]) for p in text.split("\n") if p.strip()]
+    total = sum(size for size, _ in paragraphs)
+    if not total:
+        return None
+    declared, needed = _declared(sel)
+    # All teasers in one string, groups apart by a character no text holds: one search a paragraph.
+    blobs = ["\n".join(_no_space(t) for t in g.values()) for g in groups]
+    starts = list(accumulate((len(b) + 1 for b in blobs[:-1]), initial=0))
+    teasers = "\0".join(blobs)
+    covered, used = 0, set()
+    for size, probe in paragraphs:
+        at = teasers.find(probe) if probe else -1
+        if at >= 0:
+            covered += size
+            used.add(bisect_right(starts, at) - 1)
+    share = covered / total
+    articles = len({address for i in used for address in groups[i]})
+    if articles < LISTING_MIN_TEASERS:
+        needed = _FEW_TEASERS_SHARE if declared != "article" else 1.1
+    if share < needed:
+        return None
+    return Listing(articles=articles, share=round(share, 2), declared=declared)

@@ -79,14 +79,22 @@ def extract(file, url, source_id, fmt, sources_path):
     """Read a saved page (article or feed) offline with a source's rules; print its statements.
 
     For repairing a broken source, adding a new one, and tests. A challenge page is
-    reported as blocked (exit 3), a page without a statement as parse-failed (exit 1).
+    reported as blocked (exit 3), a listing of other articles as a listing (exit 1), a
+    page without a statement as parse-failed (exit 1).
 
     Example:
 
     \b
         communique extract saved.html --url https://mid.ru/ru/foreign_policy/news/1975354/
     """
-    from scheduler.source_tools import Blocked, NoStatementError, extract_file, find_source, statement_json
+    from scheduler.source_tools import (
+        Blocked,
+        ListingPageError,
+        NoStatementError,
+        extract_file,
+        find_source,
+        statement_json,
+    )
 
     registry = load_sources(sources_path)
     if source_id and source_id not in registry:
@@ -99,6 +107,9 @@ def extract(file, url, source_id, fmt, sources_path):
     except Blocked as exc:
         click.echo(f"blocked: {exc}", err=True)
         raise SystemExit(3) from None
+    except ListingPageError as exc:
+        click.echo(f"listing: {exc}, not a statement", err=True)
+        raise SystemExit(1) from None
     except NoStatementError as exc:
         click.echo(f"parse-failed: {exc}", err=True)
         raise SystemExit(1) from None
