@@ -65,6 +65,7 @@ class Tally:
     sightings: int = 0
     known: int = 0
     unchanged: int = 0  # entry points answered 304, or with the same content as last time
+    listings: int = 0  # linked pages that were indexes of other articles (a newsroom, a tag page), not statements
     blocked: int = 0
     parse_failed: int = 0
     errors: int = 0
@@ -140,6 +141,8 @@ def judge(
         return Verdict(FAILED, tally.last_errors)
     if listing_suffices and tally.entries:
         return Verdict(OK, f"{tally.entries} entries listed, no article read")
+    if tally.listings:  # the links led to index pages only: nothing to store, nothing broken
+        return Verdict(OK, f"{tally.listings} linked page(s) were listings of other articles, no statement")
     if not tally.pages:
         return Verdict(FAILED, detail or "no page was fetched")
     return Verdict(PARSE_FAILED, "the pages held no statements")

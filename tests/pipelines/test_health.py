@@ -29,6 +29,10 @@ CASES = [
     (tally(pages=1, errors=1, last_errors="HTTP 404 at /rss.php"), "finished", "failed", "HTTP 404"),
     (tally(), "finished", "failed", "no page was fetched"),
     (tally(pages=2), "finished", "parse-failed", "held no statements"),
+    # the feed linked index pages only (a newsroom, a tag page): nothing to store, nothing broken
+    (tally(pages=2, entries=1, listings=1), "finished", "ok", "1 linked page(s) were listings"),
+    (tally(pages=3, listings=1, parse_failed=1, last_parse_failed="no text found at /a/5"),
+     "finished", "parse-failed", "no text found"),
     (tally(pages=3, new=2, statements=2), "shutdown", "interrupted", "Ctrl-C or SIGTERM"),
     (tally(pages=3, new=2, statements=2), "interrupted", "interrupted", "Ctrl-C or SIGTERM"),
     (tally(pages=3), "timeout", "timeout", "time limit"),

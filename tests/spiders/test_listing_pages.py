@@ -228,11 +228,11 @@ ARTICLE_PATH = "/ru/foreign_policy/news/1975354/"
 INDEX_PATH = "/ru/foreign_policy/news/"
 
 
-def feed(base: str) -> bytes:
+def feed(base: str, links=(("Комментарий", ARTICLE_PATH), ("Новости", INDEX_PATH))) -> bytes:
     items = "".join(
         f"<item><title>{title}</title><link>{base}{path}</link>"
         f"<pubDate>Thu, 10 Oct 2024 11:04 +0300</pubDate></item>"
-        for title, path in (("Комментарий", ARTICLE_PATH), ("Новости", INDEX_PATH))
+        for title, path in links
     )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
@@ -256,6 +256,19 @@ def test_crawl_of_a_feed_linking_an_article_and_an_index_page_stores_one_stateme
     assert urls == [base + ARTICLE_PATH]
     log = Path(result.log_path).read_text(encoding="utf-8")
     assert f"listing, not an article: {base}{INDEX_PATH} lists 4 articles" in log
+
+
+def test_a_feed_linking_only_an_index_page_is_an_ok_run_with_nothing_stored(tmp_path, http_site):
+    base = http_site.base_url
+    http_site.routes["/rss.xml"] = (200, "application/rss+xml", feed(base, (("Новости", INDEX_PATH),)))
+    http_site.routes[INDEX_PATH] = (200, "text/html; charset=utf-8",
+                                    (FIXTURES / "mid-ru-ru" / "listing_PAGEN_1-1.html").read_bytes())
+    registry = tmp_path / "sources.toml"
+    registry.write_text(FEED_SOURCE.replace("{base}", base), encoding="utf-8")
+    result = run_crawl(load_sources(registry)["local-feed"], tmp_path / "c.db", registry, log_dir=tmp_path / "logs",
+                       timeout_s=120, settings=LOCAL_SITE_SETTINGS)
+    assert (result.status, result.new, result.errors) == ("ok", 0, 0), result
+    assert "listings of other articles" in result.message
 
 
 # --- what the page declares moves the bar -------------------------------------------------------
