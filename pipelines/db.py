@@ -511,6 +511,11 @@ def _m0011(db: Database) -> None:
     db.execute("CREATE INDEX idx_alerts_due ON alerts(status, due_at)")
 
 
+# PLUGINS_OFF: sqlite-utils looks for plugins by reading the entry points of every installed
+# distribution when its first Database is made (~30 ms of each command's start-up). communique's
+# SQL calls no plugin function, so no plugin is loaded (sqlite-utils' own `execute_plugins=False`).
+
+
 # --- connection ----------------------------------------------------------------------
 # SQLite's page cache per connection, at most (KiB; taken only as pages are read). The default
 # 2 MB holds less than one common word's doclist, so a process searching again (Datasette-like
@@ -534,7 +539,7 @@ def connect(path: str | Path) -> Database:
         # whose pages are then simply not known and are read again by the next crawl.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
-        return Database(conn)
+        return Database(conn, execute_plugins=False)  # see PLUGINS_OFF
     except (OSError, sqlite3.Error) as exc:
         raise StorageError(f"cannot open database {path}: {storage_reason(exc, path)}") from None
 
@@ -617,7 +622,7 @@ def _connect_uri(path: Path, flags: str) -> Database:
         conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s())
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_s() * 1000}")
         conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
-        return Database(conn)
+        return Database(conn, execute_plugins=False)  # see PLUGINS_OFF
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open database {path}: {storage_reason(exc, path)}") from None
 
