@@ -1,5 +1,6 @@
 """CLI start-up: a reading command imports none of the heavy libraries that crawling,
-scheduling or mail need (each in a fresh interpreter, as a user's shell would run it)."""
+scheduling, mail or writing the database need — sqlite-utils included (pipelines/read_database.py) —
+each in a fresh interpreter, as a user's shell would run it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.cli.archive import build_archive
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("scrapy", "twisted", "trafilatura", "dateparser", "datasketch", "scipy", "numpy", "jinja2", "aiosmtpd",
-         "apscheduler", "feedgen", "datasette")
+         "apscheduler", "feedgen", "datasette", "sqlite_utils")
 
 PROBE = """
 import sys
