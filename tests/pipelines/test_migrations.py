@@ -10,7 +10,7 @@ from pipelines.migrations import migrations
 def test_migrations_are_numbered_in_order_and_unique():
     names = [name for name, _ in migrations.steps]
     assert all(re.fullmatch(r"\d{4}_[a-z0-9_]+", n) for n in names), names
-    assert names == sorted(names) and len(set(n[:4] for n in names)) == len(names)
+    assert names == sorted(names) and len({n[:4] for n in names}) == len(names)
 
 
 def test_a_new_database_records_every_migration_where_sqlite_utils_keeps_them(tmp_path):
