@@ -25,3 +25,24 @@ def load_one(tmp_path, extra: str = "", *, source_id: str = "one"):
     path = tmp_path / "sources.toml"
     path.write_text(feed_source(source_id, feed="https://example.org/rss", extra=extra), encoding="utf-8")
     return load_sources(path)[source_id]
+
+
+# A mid.ru-shaped feed source with its selectors, for the saved mid.ru pages (tests/fixtures/mid-ru-ru/).
+MID_RU_FEED = """
+[[source]]
+id = "local-feed"
+name = "Local feed"
+publisher = "ministry"
+country = "RU"
+language = "ru"
+spider = "feed"
+feed_urls = ["{base}/rss.php"]
+timezone = "Europe/Moscow"
+date_formats = ["%d.%m.%Y %H:%M"]
+[source.kinds]
+"^Заявление" = "statement"
+[source.selectors]
+title = "h1.photo-content__title"
+date = ".photo-content__item-info"
+text = "div.text.article-content"
+"""

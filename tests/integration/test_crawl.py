@@ -12,25 +12,7 @@ from scheduler.crawl import run_crawl
 from spiders.sources import load_sources
 from tests.builders import popen_with_ctrl_c
 from tests.paths import FIXTURES, ROOT
-
-FEED_SOURCE = """
-[[source]]
-id = "local-feed"
-name = "Local feed"
-publisher = "ministry"
-country = "RU"
-language = "ru"
-spider = "feed"
-feed_urls = ["{base}/rss.php"]
-timezone = "Europe/Moscow"
-date_formats = ["%d.%m.%Y %H:%M"]
-[source.kinds]
-"^Заявление" = "statement"
-[source.selectors]
-title = "h1.photo-content__title"
-date = ".photo-content__item-info"
-text = "div.text.article-content"
-"""
+from tests.registries import MID_RU_FEED as FEED_SOURCE
 
 LISTING_SOURCE = """
 [[source]]

@@ -28,6 +28,7 @@ from spiders.extract import listing_evidence
 from spiders.items import Statement
 from spiders.sources import load_sources
 from tests.paths import FIXTURES, ROOT, SHARED_FIXTURES
+from tests.registries import MID_RU_FEED as FEED_SOURCE
 
 REGISTRY = load_sources(ROOT / "data" / "sources.toml")
 
@@ -213,17 +214,6 @@ def test_extract_of_the_demo_newsroom_is_a_listing_of_five(demo, tmp_path):
 
 
 # --- a crawl whose feed links to an article and to an index page ---------------------------------
-FEED_SOURCE = """
-[[source]]
-id = "local-feed"
-name = "Local feed"
-publisher = "ministry"
-country = "RU"
-language = "ru"
-spider = "feed"
-feed_urls = ["{base}/rss.xml"]
-timezone = "Europe/Moscow"
-"""
 ARTICLE_PATH = "/ru/foreign_policy/news/1975354/"
 INDEX_PATH = "/ru/foreign_policy/news/"
 
@@ -240,7 +230,7 @@ def feed(base: str, links=(("Комментарий", ARTICLE_PATH), ("Ново�
 def test_crawl_of_a_feed_linking_an_article_and_an_index_page_stores_one_statement(tmp_path, http_site):
     base = http_site.base_url
     html = "text/html; charset=utf-8"
-    http_site.routes["/rss.xml"] = (200, "application/rss+xml", feed(base))
+    http_site.routes["/rss.php"] = (200, "application/rss+xml", feed(base))
     http_site.routes[ARTICLE_PATH] = (200, html, (FIXTURES / "mid-ru-ru" / "article_comment_full_response.html").read_bytes())
     http_site.routes[INDEX_PATH] = (200, html, (FIXTURES / "mid-ru-ru" / "listing_PAGEN_1-1.html").read_bytes())
     registry = tmp_path / "sources.toml"
@@ -260,7 +250,7 @@ def test_crawl_of_a_feed_linking_an_article_and_an_index_page_stores_one_stateme
 
 def test_a_feed_linking_only_an_index_page_is_an_ok_run_with_nothing_stored(tmp_path, http_site):
     base = http_site.base_url
-    http_site.routes["/rss.xml"] = (200, "application/rss+xml", feed(base, (("Новости", INDEX_PATH),)))
+    http_site.routes["/rss.php"] = (200, "application/rss+xml", feed(base, (("Новости", INDEX_PATH),)))
     http_site.routes[INDEX_PATH] = (200, "text/html; charset=utf-8",
                                     (FIXTURES / "mid-ru-ru" / "listing_PAGEN_1-1.html").read_bytes())
     registry = tmp_path / "sources.toml"
