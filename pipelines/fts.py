@@ -110,18 +110,27 @@ def fts_query(text: str, indexed: Callable[[str], bool] | None = None) -> str:
     `indexed(form)` says whether a case form occurs in the index at all; forms that do not
     are left out, so bm25 scores a handful of words per query word instead of forty.
     """
+    return _expression(text, lambda token: token if token.startswith('"') else _term(token, indexed)) or '""'
+
+
+def _expression(text: str, term_of: Callable[[str], str | None]) -> str | None:
+    """A query's tokens as one FTS5 expression: operators and parentheses kept, every other
+    token made a term by `term_of` ("" leaves it out, None refuses the whole query), and AND
+    between adjacent terms (FTS5 joins phrases implicitly, but not a phrase and a group)."""
     parts: list[str] = []
     for token in _TOKEN.findall(text):
         if token in _OPERATORS or token == ")":
             parts.append(token)
             continue
-        term = token if token.startswith('"') or token == "(" else _term(token, indexed)
+        term = token if token == "(" else term_of(token)
+        if term is None:
+            return None
         if not term:
             continue
         if parts and parts[-1] not in _OPERATORS and parts[-1] != "(":
-            parts.append("AND")  # FTS5 joins phrases implicitly, but not a phrase and a group
+            parts.append("AND")
         parts.append(term)
-    return " ".join(parts) or '""'
+    return " ".join(parts)
 
 
 # --- the stemmed index (statements_stems, migration 0010) ----------------------------------
@@ -149,23 +158,15 @@ def stemmed_text(text: str | None) -> str:
 def stem_query(text: str) -> str | None:
     """The stemmed index's FTS5 expression for a user's query, or None when the main index must
     answer it (a word that is not Cyrillic, a "quoted phrase", a prefix*, an ABBREVIATION)."""
-    parts: list[str] = []
-    for token in _TOKEN.findall(text):
-        if token in _OPERATORS or token == ")":
-            parts.append(token)
-            continue
-        if token == "(":
-            term = token
-        else:
-            if token.startswith('"') or token.endswith("*"):
-                return None
-            words = _WORD.findall(token)
-            if not words:  # punctuation alone is no word
-                continue
-            if not all(_CYRILLIC.search(w) and not (w.isupper() and len(w) > 1) for w in words):
-                return None
-            term = _quote(" ".join(_stem_cached(w.lower()) for w in words))
-        if parts and parts[-1] not in _OPERATORS and parts[-1] != "(":
-            parts.append("AND")
-        parts.append(term)
-    return " ".join(parts) or None
+    return _expression(text, _stem_term) or None
+
+
+def _stem_term(token: str) -> str | None:
+    if token.startswith('"') or token.endswith("*"):
+        return None
+    words = _WORD.findall(token)
+    if not words:  # punctuation alone is no word
+        return ""
+    if not all(_CYRILLIC.search(w) and not (w.isupper() and len(w) > 1) for w in words):
+        return None
+    return _quote(" ".join(_stem_cached(w.lower()) for w in words))

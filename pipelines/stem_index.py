@@ -75,8 +75,7 @@ def catch_up(conn: sqlite3.Connection, batch: int = BATCH) -> int:
 def check_stemmer(conn: sqlite3.Connection) -> bool:
     """Inside a write transaction: rebuild the stemmed index when it was cut by another stemmer
     (or never filled); returns whether it did."""
-    row = conn.execute("SELECT stemmer FROM stems_state").fetchone()
-    if row and row[0] == stemmer_id():
+    if not needs_check(conn):
         return False
     conn.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')")
     conn.execute("DELETE FROM stems_pending")
