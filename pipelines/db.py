@@ -283,12 +283,16 @@ class Store:
                         pass
                 raise StorageError(storage_reason(exc, self.path)) from None
 
+    def _has_stem_index(self, conn: sqlite3.Connection) -> bool:
+        """Whether the database has the stemmed index (0010): asked until it has, then known."""
+        if not self._stem_index:
+            self._stem_index = _stem_index_exists(conn)
+        return self._stem_index
+
     def _stem_noted(self, conn: sqlite3.Connection) -> None:
         """The stems of the statements this transaction wrote, in the same transaction (see
         pipelines/stem_index.py); nothing to do, and no stemmer loaded, when nothing was noted."""
-        if not self._stem_index:
-            self._stem_index = _stem_index_exists(conn)
-        if self._stem_index and conn.execute("SELECT 1 FROM stems_pending LIMIT 1").fetchone():
+        if self._has_stem_index(conn) and conn.execute("SELECT 1 FROM stems_pending LIMIT 1").fetchone():
             from pipelines import stem_index
 
             stem_index.catch_up(conn)
@@ -296,10 +300,8 @@ class Store:
     def stems_current(self) -> bool:
         """Whether Cyrillic queries may read the stemmed index: it holds every statement (nothing
         written by another program waits to be stemmed) and was cut by this stemmer."""
-        if not self._stem_index:
-            self._stem_index = _stem_index_exists(self.db.conn)
-            if not self._stem_index:
-                return False
+        if not self._has_stem_index(self.db.conn):
+            return False
         from pipelines import stem_index
 
         return stem_index.current(self.db.conn)
@@ -771,9 +773,7 @@ class Store:
             if value is None:
                 continue
             if self.db.execute(probes[field], [normal(field, value)]).fetchone() is None:
-                known = self.known_values(field)
-                shown = ", ".join(known[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
-                raise QueryError(f"unknown {field} {value!r} (known: {shown or 'none yet'})")
+                raise QueryError(unknown_value(field, value, self.known_values(field)))
 
     def _attach_tags(self, rows: list[dict]) -> None:
         by_id = {r["id"]: r for r in rows}
@@ -875,6 +875,13 @@ class Store:
             f"SELECT {SORT_KEY} FROM statements WHERE source = ? ORDER BY {SORT_KEY} DESC LIMIT ?",
             [source, statements]).fetchall()
         return run_rows[::-1], [datetime.fromisoformat(d) for (d,) in dates if d]
+
+
+def unknown_value(field: str, value: str, known) -> str:
+    """The error line for a filter value nothing carries: the value and the known ones (30 at most)."""
+    known = sorted(known)
+    shown = ", ".join(known[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
+    return f"unknown {field} {value!r} (known: {shown or 'none yet'})"
 
 
 def quoted_short(text: str, limit: int = 80) -> str:

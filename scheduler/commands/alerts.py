@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipelines import outbox
-from pipelines.db import open_db, utcnow
+from pipelines.db import open_db, unknown_value, utcnow
 from pipelines.subscriptions import Subscription, check, normalize_address
 from scheduler.commands.common import UserError
 from scheduler.options import db_option, score_type, statement_id_type
@@ -83,8 +83,7 @@ def _check_known(store, sub: Subscription) -> None:
 def _refuse_unknown(field: str, values: list[str], known: set[str]) -> None:
     unknown = [v for v in values if v not in known]
     if unknown:
-        shown = ", ".join(sorted(known)[:30]) + (f" … ({len(known)} in all)" if len(known) > 30 else "")
-        raise UserError(f"unknown {field} {unknown[0]!r} (known: {shown})")
+        raise UserError(unknown_value(field, unknown[0], known))
 
 
 @click.command()
